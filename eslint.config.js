@@ -18,6 +18,21 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'process',
+          'console',
+          'URL',
+          'Buffer',
+          'setTimeout',
+          'clearTimeout',
+          'performance',
+          'TextEncoder',
+          'TextDecoder',
+          'crypto',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
   },
 );

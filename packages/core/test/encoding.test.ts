@@ -96,6 +96,22 @@ describe('canonical encoding', () => {
     );
   });
 
+  it('grows past its initial buffer without losing bytes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 700 }), { maxLength: 6 }), (parts) => {
+        const w = new Writer().u8(7);
+        for (const p of parts) w.bytes(p).fixed(p, p.length);
+        const r = new Reader(w.finish());
+        assert.equal(r.u8(), 7);
+        for (const p of parts) {
+          assert.deepEqual(r.bytes(), p);
+          assert.deepEqual(r.fixed(p.length), p);
+        }
+        r.end();
+      }),
+    );
+  });
+
   it('rejects a presence byte other than 0 or 1, u64 above 2^53-1 and invalid UTF-8', () => {
     assert.throws(() => new Reader(Uint8Array.of(2)).opt((r) => r.u8()), EncodingError);
     assert.throws(() => new Reader(new Uint8Array(8).fill(0xff)).u64(), EncodingError);

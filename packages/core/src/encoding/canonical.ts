@@ -30,7 +30,8 @@ export class Writer {
   /** One byte, 0..255. */
   u8(v: number): this {
     checkInt(v, 0xff);
-    this.#buf[this.#reserve(1)] = v;
+    const at = this.#reserve(1);
+    this.#buf[at] = v;
     return this;
   }
 
@@ -66,7 +67,8 @@ export class Writer {
     if (!(b instanceof Uint8Array) || b.length !== len) {
       throw new ArgumentError(`fixed field expected ${len} bytes, got ${b?.length}`);
     }
-    this.#buf.set(b, this.#reserve(len));
+    const at = this.#reserve(len); // grows #buf: read it only afterwards
+    this.#buf.set(b, at);
     return this;
   }
 
@@ -74,7 +76,8 @@ export class Writer {
   bytes(b: Uint8Array): this {
     if (!(b instanceof Uint8Array)) throw new ArgumentError('bytes field expected Uint8Array');
     this.u32(b.length);
-    this.#buf.set(b, this.#reserve(b.length));
+    const at = this.#reserve(b.length);
+    this.#buf.set(b, at);
     return this;
   }
 

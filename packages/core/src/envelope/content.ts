@@ -1,0 +1,94 @@
+/**
+ * The part shared by team and direct envelopes: content-key commitment, AEAD with the
+ * header as associated data, Padmé padding, and the author's signature.
+ *
+ * keyCommit  = HMAC-SHA-256(contentKey, str("hush/v1/content-commit"))
+ * ciphertext = AES-256-GCM(contentKey, nonce = 0^12, aad = str("hush/v1/object-aad") || header, pad(body))
+ * signature  = Ed25519(authorDevice, str("hush/v1/object-sig") || bytes(header) || SHA-256(ciphertext))
+ *
+ * The zero nonce is safe because every content key is derived with a fresh random keySalt.
+ */
+import type { CryptoBackend } from '../backend/types.js';
+import { equalBytes } from '../bytes.js';
+import type { ContentKey } from '../keys.js';
+import { LABEL, labelled } from '../labels.js';
+import { pad, unpad } from '../padding.js';
+import { EnvelopeError } from './errors.js';
+import { encodeEnvelope, encodeHeader, type EnvelopeHeader } from './header.js';
+
+const ZERO_NONCE = new Uint8Array(12);
+
+/** HMAC-SHA-256(contentKey, str("hush/v1/content-commit")). */
+export function contentCommitment(b: CryptoBackend, key: ContentKey): Promise<Uint8Array> {
+  return b.hmacSha256(key, labelled(LABEL.contentCommit).finish());
+}
+
+function aad(header: Uint8Array): Uint8Array {
+  return labelled(LABEL.objectAad).fixed(header, header.length).finish();
+}
+
+async function signatureInput(b: CryptoBackend, header: Uint8Array, ciphertext: Uint8Array) {
+  return labelled(LABEL.objectSig)
+    .bytes(header)
+    .fixed(await b.sha256(ciphertext), 32)
+    .finish();
+}
+
+/** Seals a body under a header whose keyCommit is already set; returns the envelope bytes. */
+export async function sealContent(
+  b: CryptoBackend,
+  header: EnvelopeHeader,
+  key: ContentKey,
+  body: Uint8Array,
+  authorSigSeed: Uint8Array,
+): Promise<Uint8Array> {
+  const hb = encodeHeader(header);
+  const ciphertext = await b.aesGcmSeal(key, ZERO_NONCE, aad(hb), pad(body));
+  const signature = await b.ed25519Sign(authorSigSeed, await signatureInput(b, hb, ciphertext));
+  return encodeEnvelope(hb, ciphertext, signature);
+}
+
+/** Checks the author's signature; the caller has already established that sigPk is the author device's key. */
+export async function verifyContentSignature(
+  b: CryptoBackend,
+  headerBytes: Uint8Array,
+  ciphertext: Uint8Array,
+  signature: Uint8Array,
+  sigPk: Uint8Array,
+): Promise<void> {
+  if (
+    !(await b.ed25519Verify(sigPk, await signatureInput(b, headerBytes, ciphertext), signature))
+  ) {
+    throw new EnvelopeError(
+      'signature',
+      'envelope signature does not verify for its author device',
+    );
+  }
+}
+
+/** Checks the key commitment, decrypts and unpads. */
+export async function openContent(
+  b: CryptoBackend,
+  header: EnvelopeHeader,
+  headerBytes: Uint8Array,
+  ciphertext: Uint8Array,
+  key: ContentKey,
+): Promise<Uint8Array> {
+  if (!equalBytes(await contentCommitment(b, key), header.keyCommit)) {
+    throw new EnvelopeError(
+      'key-commitment',
+      'content key does not match the commitment in the header',
+    );
+  }
+  let padded: Uint8Array;
+  try {
+    padded = await b.aesGcmOpen(key, ZERO_NONCE, aad(headerBytes), ciphertext);
+  } catch {
+    throw new EnvelopeError('decrypt', 'envelope ciphertext did not authenticate');
+  }
+  try {
+    return unpad(padded);
+  } catch (e) {
+    throw new EnvelopeError('encoding', 'envelope body padding is not canonical', { cause: e });
+  }
+}

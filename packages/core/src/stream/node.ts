@@ -1,0 +1,51 @@
+/**
+ * STREAM as Node.js Transform streams (the only stream file that imports node:stream; it
+ * is reached through `@hush/core/node`, never the browser entry). Backpressure is Node's:
+ * a transform callback fires only after its chunks were pushed, and both sides buffer
+ * about one chunk, so memory stays constant for any stream length.
+ */
+import { Transform } from 'node:stream';
+import type { CryptoBackend } from '../backend/types.js';
+import { StreamDecryptor, StreamEncryptor, type StreamEmit } from './codec.js';
+import { STREAM_CHUNK_SIZE, STREAM_SEALED_CHUNK_SIZE } from './format.js';
+import type { StreamKey } from './key.js';
+
+interface Codec {
+  push(input: Uint8Array, emit: StreamEmit): Promise<void>;
+  end(emit: StreamEmit): Promise<void>;
+}
+
+function transformOf(codec: Codec, inSize: number, outSize: number): Transform {
+  return new Transform({
+    writableHighWaterMark: inSize,
+    readableHighWaterMark: outSize,
+    transform(chunk: Uint8Array, _encoding, callback) {
+      codec.push(chunk, (c) => this.push(c)).then(() => callback(), callback);
+    },
+    flush(callback) {
+      codec.end((c) => this.push(c)).then(() => callback(), callback);
+    },
+  });
+}
+
+/**
+ * A Transform from plaintext to STREAM ciphertext.
+ * @example
+ * import { pipeline } from 'node:stream/promises';
+ * await pipeline(createReadStream(src), createEncryptStream(nodeBackend, key), createWriteStream(dst));
+ */
+export function createEncryptStream(b: CryptoBackend, key: StreamKey): Transform {
+  return transformOf(new StreamEncryptor(b, key), STREAM_CHUNK_SIZE, STREAM_SEALED_CHUNK_SIZE);
+}
+
+/**
+ * A Transform from STREAM ciphertext to plaintext; it emits 'error' with a StreamError on
+ * any failure. Output already written is then invalid as well: write to a temporary file
+ * and rename it into place only after the pipeline resolved.
+ * @example
+ * await pipeline(createReadStream(src), createDecryptStream(nodeBackend, key), createWriteStream(tmp));
+ * await rename(tmp, dst); // reached only when every chunk authenticated
+ */
+export function createDecryptStream(b: CryptoBackend, key: StreamKey): Transform {
+  return transformOf(new StreamDecryptor(b, key), STREAM_SEALED_CHUNK_SIZE, STREAM_CHUNK_SIZE);
+}
