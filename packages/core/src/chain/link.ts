@@ -68,6 +68,16 @@ function encodeBody<B>(codec: BodyCodec<B>, c: LinkCommon, body: B): Uint8Array 
   return w.finish();
 }
 
+/** Serializes a parsed link from its fields (not from the bytes it was parsed from). */
+export function serializeLink<B>(
+  codec: BodyCodec<B>,
+  link: LinkCommon & { body: B; signatures: readonly Uint8Array[] },
+): Uint8Array {
+  const w = new Writer().bytes(encodeBody(codec, link, link.body)).u8(link.signatures.length);
+  for (const s of link.signatures) w.fixed(s, 64);
+  return w.finish();
+}
+
 /** The bytes signature slot `slot` signs. */
 export function signatureInput(
   bodyBytes: Uint8Array,
