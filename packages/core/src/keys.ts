@@ -4,6 +4,7 @@
  */
 import type { CryptoBackend } from './backend/types.js';
 import { expectBytes } from './bytes.js';
+import { ArgumentError } from './errors.js';
 import { generateX25519KeyPair, deriveX25519KeyPair } from './hpke/index.js';
 import { hkdf } from './kdf.js';
 import { LABEL, labelled, taggedHash } from './labels.js';
@@ -89,7 +90,7 @@ export function deriveRecoveryDevice(
   b: CryptoBackend,
   secret: Uint8Array,
 ): Promise<DeviceSecretKeys> {
-  if (secret.length < 16) expectBytes('recovery secret', secret, 16);
+  if (secret.length < 16) throw new ArgumentError('recovery secret must be at least 16 bytes');
   return deriveDevice(b, secret, new Uint8Array(0), LABEL.recoverySig, LABEL.recoveryKem);
 }
 

@@ -30,6 +30,7 @@ export const LABEL = {
   direct: 'hush/v1/direct',
   directWrap: 'hush/v1/direct-wrap',
   contentCommit: 'hush/v1/content-commit',
+  stream: 'hush/v1/stream',
 } as const;
 
 /** A Writer that starts with str(label). */

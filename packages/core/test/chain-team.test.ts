@@ -320,3 +320,31 @@ for (const b of backends) {
     });
   });
 }
+
+for (const b of backends) {
+  describe(`chain edge rules (${b.name})`, () => {
+    it('refuses a device used for a time before it was added', async () => {
+      const w = new World(b);
+      const alice = await w.person('alice');
+      const laptop = await w.addDevice(alice);
+      assert.equal(alice.state.deviceAt(laptop.id, w.clock - 5000), undefined);
+      assert.ok(alice.state.deviceAt(laptop.id, w.clock));
+    });
+
+    it('refuses a rotate link whose previous-key ciphertext is not exactly 48 bytes', async () => {
+      const { w, alice, team } = await setup(b);
+      const r = await team.rotationFor();
+      const body = { ...(r.body as { prevKeyCt: Uint8Array }), prevKeyCt: new Uint8Array(10) };
+      const l = await team.link(alice, body as typeof r.body);
+      await rejects(team.state.apply(b, l.bytes, w.resolve), 'encoding');
+    });
+
+    it('refuses to write an encrypted name its readers would reject', async () => {
+      const { alice, team } = await setup(b);
+      await assert.rejects(
+        team.link(alice, { type: 'rename', nameCt: new Uint8Array(5000) }),
+        /longer than/,
+      );
+    });
+  });
+}

@@ -5,6 +5,7 @@ import { openDirectEnvelope, sealDirectEnvelope } from '../src/envelope/direct.j
 import { EnvelopeError, type EnvelopeFailure } from '../src/envelope/errors.js';
 import {
   COLLECTION,
+  FLAG_TOMBSTONE,
   decodeHeader,
   encodeEnvelope,
   encodeHeader,
@@ -155,6 +156,13 @@ for (const b of backends) {
       const forged = await resign(b, envelope, (h) => h, alice.device.sigSeed);
       await rejects(openTeamEnvelope(b, forged, ctx()), 'signature');
       assert.ok(header);
+    });
+
+    it('refuses a tombstone with a body, on seal and on open', async () => {
+      await assert.rejects(seal(utf8('x'), { flags: FLAG_TOMBSTONE }), /empty body/);
+      const { envelope } = await seal(new Uint8Array(0), { flags: FLAG_TOMBSTONE });
+      const opened = await openTeamEnvelope(b, envelope, ctx());
+      assert.equal(opened.header.flags, FLAG_TOMBSTONE);
     });
 
     it('refuses an object by a non-member, even under a valid key', async () => {

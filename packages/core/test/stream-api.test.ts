@@ -131,8 +131,14 @@ for (const b of backends) {
     it('node and web streams error with a StreamError and the pipeline rejects', async () => {
       const key = await deriveStreamKey(b, contentKey, objectId, 0);
       const sealed = await sealAll(b, key, pattern(2 * CHUNK, 1));
-      await assert.rejects(decrypt.node(b, key, [sealed.subarray(0, sealed.length - 1)]), StreamError);
-      await assert.rejects(decrypt.web(b, key, [sealed.subarray(0, sealed.length - 1)]), StreamError);
+      await assert.rejects(
+        decrypt.node(b, key, [sealed.subarray(0, sealed.length - 1)]),
+        StreamError,
+      );
+      await assert.rejects(
+        decrypt.web(b, key, [sealed.subarray(0, sealed.length - 1)]),
+        StreamError,
+      );
     });
   });
 }

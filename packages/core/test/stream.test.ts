@@ -113,8 +113,18 @@ for (const b of backends) {
       assert.equal(toHex(key), toHex(expected));
       const others = [
         await deriveStreamKey(b, contentKey, objectId, 8),
-        await deriveStreamKey(b, contentKey, objectId.map((x) => x ^ 1), 7),
-        await deriveStreamKey(b, contentKey.map((x) => x ^ 1), objectId, 7),
+        await deriveStreamKey(
+          b,
+          contentKey,
+          objectId.map((x) => x ^ 1),
+          7,
+        ),
+        await deriveStreamKey(
+          b,
+          contentKey.map((x) => x ^ 1),
+          objectId,
+          7,
+        ),
       ];
       for (const k of others) assert.notEqual(toHex(k), toHex(key));
       await assert.rejects(deriveStreamKey(b, contentKey.subarray(1), objectId, 0), ArgumentError);
@@ -185,7 +195,12 @@ for (const b of backends) {
     it('refuses an empty final chunk after a non-empty one even when it authenticates', async () => {
       const key = await deriveStreamKey(b, contentKey, objectId, 0);
       const c0 = await new StreamSealer(b, key).seal(new Uint8Array(CHUNK), false);
-      const emptyFinal = await b.aesGcmSeal(key, streamNonce(1, true), new Uint8Array(0), new Uint8Array(0));
+      const emptyFinal = await b.aesGcmSeal(
+        key,
+        streamNonce(1, true),
+        new Uint8Array(0),
+        new Uint8Array(0),
+      );
       const o = new StreamOpener(b, key);
       await o.open(c0, false);
       await rejectsWith(o.open(emptyFinal, true), 'empty-final');
@@ -196,10 +211,16 @@ for (const b of backends) {
       const key = await deriveStreamKey(b, contentKey, objectId, 0);
       const enc = new StreamEncryptor(b, key);
       const first = enc.push(new Uint8Array(3 * CHUNK), () => undefined);
-      await assert.rejects(enc.push(new Uint8Array(1), () => undefined), ArgumentError);
+      await assert.rejects(
+        enc.push(new Uint8Array(1), () => undefined),
+        ArgumentError,
+      );
       await first;
       await enc.end(() => undefined);
-      await assert.rejects(enc.end(() => undefined), ArgumentError);
+      await assert.rejects(
+        enc.end(() => undefined),
+        ArgumentError,
+      );
     });
   });
 }

@@ -22,6 +22,8 @@ export interface DeviceRecord {
   readonly kemPk: Uint8Array;
   readonly kind: 'device' | 'recovery';
   readonly addedSeq: number;
+  /** Link time of the link that added the device. */
+  readonly addedAt: number;
   /** Link time of the revocation, when revoked. */
   revokedAt?: number;
   revokedSeq?: number;
@@ -61,12 +63,12 @@ export class PrincipalState {
     return this.hashes.length - 1;
   }
 
-  /** Hash of the head link. */
   /** Time of the head link (ms since the epoch, as its author claimed). */
   get lastTime(): number {
     return this.#lastTime;
   }
 
+  /** Hash of the head link. */
   get head(): Uint8Array {
     return this.hashes[this.hashes.length - 1] as Uint8Array;
   }
@@ -76,10 +78,14 @@ export class PrincipalState {
     return [...this.devices.values()].filter((d) => d.revokedAt === undefined);
   }
 
-  /** The device if it belongs to this principal and was not revoked at `time` (a link or object time). */
+  /**
+   * The device if it belongs to this principal and was valid at `time` (a link or object
+   * time): added at or before it, and not revoked at or before it.
+   */
   deviceAt(id: Uint8Array, time: number): DeviceRecord | undefined {
     const d = this.devices.get(toHex(id));
-    if (!d || (d.revokedAt !== undefined && d.revokedAt <= time)) return undefined;
+    if (!d || d.addedAt > time || (d.revokedAt !== undefined && d.revokedAt <= time))
+      return undefined;
     return d;
   }
 
@@ -119,6 +125,7 @@ export class PrincipalState {
       kemPk: body.kemPk,
       kind: 'device',
       addedSeq: 0,
+      addedAt: link.time,
     });
   }
 
@@ -176,6 +183,7 @@ export class PrincipalState {
           body,
           body.type === 'add-recovery' ? 'recovery' : 'device',
           seq,
+          link.time,
         );
         await checkLinkSignature(b, link, 1, body.sigPk, 'countersig');
         break;
@@ -197,7 +205,7 @@ export class PrincipalState {
           throw new ChainError('invalid', 'invite key reused', seq);
         break;
       case 'accept-device-invite':
-        added = await this.#newDevice(b, body, 'device', seq);
+        added = await this.#newDevice(b, body, 'device', seq, link.time);
         if (!equalBytes(added.id, link.signerDevice))
           throw new ChainError(
             'unknown-signer',
@@ -234,11 +242,19 @@ export class PrincipalState {
     keys: { sigPk: Uint8Array; kemPk: Uint8Array },
     kind: DeviceRecord['kind'],
     seq: number,
+    time: number,
   ) {
     const id = await deviceId(b, keys);
     if (this.devices.has(toHex(id)))
       throw new ChainError('invalid', 'device is already in the chain', seq);
-    return { id, sigPk: keys.sigPk, kemPk: keys.kemPk, kind, addedSeq: seq } satisfies DeviceRecord;
+    return {
+      id,
+      sigPk: keys.sigPk,
+      kemPk: keys.kemPk,
+      kind,
+      addedSeq: seq,
+      addedAt: time,
+    } satisfies DeviceRecord;
   }
 
   async #checkAccept(

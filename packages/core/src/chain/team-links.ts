@@ -3,7 +3,7 @@
  * 3 accept-invite, 4 add-member, 5 remove-member, 6 set-role, 7 rotate-key, 8 rename.
  */
 import type { Reader, Writer } from '../encoding/canonical.js';
-import { EncodingError } from '../errors.js';
+import { ArgumentError, EncodingError } from '../errors.js';
 import { compareBytes } from '../bytes.js';
 import { CHAIN_TEAM, type BodyCodec } from './link.js';
 import { ROLES, type Role } from './roles.js';
@@ -68,12 +68,23 @@ function readIds(r: Reader): Uint8Array[] {
   return ids;
 }
 
+/** A byte string that must have exactly `len` bytes (an AEAD-sealed 32-byte key is 48). */
+function readExact(r: Reader, len: number): Uint8Array {
+  const b = r.bytes(len);
+  if (b.length !== len) throw new EncodingError(`field must be exactly ${len} bytes`);
+  return b;
+}
+
 const readRole = (r: Reader): Role => r.enumU8('role', ROLES);
 const readPin = (r: Reader): Pin => ({ seq: r.u64(), head: r.fixed(32) });
 
 export const teamCodec: BodyCodec<TeamLinkBody> = {
   kind: CHAIN_TEAM,
   write(w: Writer, body: TeamLinkBody): void {
+    // Bounded on write too, so a writer never makes a link its own readers reject.
+    if ('nameCt' in body && body.nameCt.length > MAX_FIELD) {
+      throw new ArgumentError(`encrypted name longer than ${MAX_FIELD} bytes`);
+    }
     w.u8(CODES[body.type]);
     switch (body.type) {
       case 'create':
@@ -149,7 +160,7 @@ export const teamCodec: BodyCodec<TeamLinkBody> = {
           type: 'rotate-key',
           generation: r.u32(),
           keyCommit: r.fixed(32),
-          prevKeyCt: r.bytes(48),
+          prevKeyCt: readExact(r, 48),
           recipients: readIds(r),
         };
       default:

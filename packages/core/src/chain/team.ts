@@ -95,6 +95,7 @@ export class TeamState {
     return this.#lastTime;
   }
 
+  /** Hash of the head link. */
   get head(): Uint8Array {
     return this.hashes[this.hashes.length - 1] as Uint8Array;
   }
@@ -125,7 +126,7 @@ export class TeamState {
 
   /** Open invites (not used, not expired at `now`), with the recipient id their key box uses. */
   openInvites(now: number): { id: Uint8Array; kemPk: Uint8Array; role: Role; expires: number }[] {
-    return [...this.#invites.values()].filter((i) => !i.used && i.expires > now);
+    return [...this.#invites.values()].filter((i) => !i.used && i.expires >= now);
   }
 
   /**

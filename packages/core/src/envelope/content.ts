@@ -10,11 +10,12 @@
  */
 import type { CryptoBackend } from '../backend/types.js';
 import { equalBytes } from '../bytes.js';
+import { ArgumentError } from '../errors.js';
 import type { ContentKey } from '../keys.js';
 import { LABEL, labelled } from '../labels.js';
 import { pad, unpad } from '../padding.js';
 import { EnvelopeError } from './errors.js';
-import { encodeEnvelope, encodeHeader, type EnvelopeHeader } from './header.js';
+import { encodeEnvelope, encodeHeader, FLAG_TOMBSTONE, type EnvelopeHeader } from './header.js';
 
 const ZERO_NONCE = new Uint8Array(12);
 
@@ -42,6 +43,9 @@ export async function sealContent(
   body: Uint8Array,
   authorSigSeed: Uint8Array,
 ): Promise<Uint8Array> {
+  if ((header.flags & FLAG_TOMBSTONE) !== 0 && body.length !== 0) {
+    throw new ArgumentError('a tombstone has an empty body');
+  }
   const hb = encodeHeader(header);
   const ciphertext = await b.aesGcmSeal(key, ZERO_NONCE, aad(hb), pad(body));
   const signature = await b.ed25519Sign(authorSigSeed, await signatureInput(b, hb, ciphertext));
@@ -86,9 +90,14 @@ export async function openContent(
   } catch {
     throw new EnvelopeError('decrypt', 'envelope ciphertext did not authenticate');
   }
+  let body: Uint8Array;
   try {
-    return unpad(padded);
+    body = unpad(padded);
   } catch (e) {
     throw new EnvelopeError('encoding', 'envelope body padding is not canonical', { cause: e });
   }
+  if ((header.flags & FLAG_TOMBSTONE) !== 0 && body.length !== 0) {
+    throw new EnvelopeError('encoding', 'a tombstone must have an empty body');
+  }
+  return body;
 }

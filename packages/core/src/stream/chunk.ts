@@ -48,7 +48,10 @@ export class StreamSealer {
     return this.#done;
   }
 
-  /** Seals the next chunk; returns ciphertext || 16-byte tag. */
+  /**
+   * Seals the next chunk; resolves to ciphertext || 16-byte tag. Misuse (a wrong chunk
+   * size, a call after the final chunk) throws ArgumentError at once, before any sealing.
+   */
   seal(chunk: Uint8Array, final: boolean): Promise<Uint8Array> {
     expectBytes('chunk', chunk);
     if (this.#done) throw new ArgumentError('the final chunk was already sealed');
@@ -130,11 +133,7 @@ export class StreamOpener {
 }
 
 /** The reason a chunk of this length can never be valid at this position, if any. */
-function chunkLayoutError(
-  length: number,
-  final: boolean,
-  index: number,
-): StreamError | undefined {
+function chunkLayoutError(length: number, final: boolean, index: number): StreamError | undefined {
   if (!final) {
     return length === STREAM_SEALED_CHUNK_SIZE ? undefined : new StreamError('chunk', index);
   }

@@ -60,7 +60,9 @@ export class StreamEncryptor {
 
   /** Ends the plaintext; emits the final sealed chunk. */
   end(emit: StreamEmit): Promise<void> {
-    return this.#seq.run(true, async () => emit(await this.#sealer.seal(this.#chunks.rest(), true)));
+    return this.#seq.run(true, async () =>
+      emit(await this.#sealer.seal(this.#chunks.rest(), true)),
+    );
   }
 }
 
@@ -96,12 +98,7 @@ export class StreamDecryptor {
         try {
           emit(await this.#opener.open(chunk, false));
         } catch (e) {
-          // A full chunk followed by more bytes that authenticates as final: the sealer
-          // ended there and everything after it was appended.
-          if (isChunkFailure(e) && (await this.#opensAs(index, true, chunk))) {
-            throw new StreamError('trailing', index + 1);
-          }
-          throw e;
+          throw await this.#classify(e, index, chunk, false);
         }
       }),
     );
@@ -115,22 +112,40 @@ export class StreamDecryptor {
       try {
         emit(await this.#opener.open(last, true));
       } catch (e) {
-        if (!isChunkFailure(e)) throw e;
-        // A full chunk that authenticates as non-final: the stream was cut right after it.
-        if (last.length === STREAM_SEALED_CHUNK_SIZE && (await this.#opensAs(index, false, last))) {
-          throw new StreamError('truncated', index + 1);
-        }
-        // The empty stream's only chunk, with bytes appended.
-        if (
-          index === 0 &&
-          last.length > STREAM_TAG_SIZE &&
-          (await this.#opensAs(0, true, last.subarray(0, STREAM_TAG_SIZE)))
-        ) {
-          throw new StreamError('trailing', 1);
-        }
-        throw e;
+        throw await this.#classify(e, index, last, true);
       }
     });
+  }
+
+  /**
+   * Refines a `chunk` failure by trial decryption at the same position, so that a clean
+   * cut or an appendix gets its own reason (PROTOCOL.md, STREAM failure table). Runs only
+   * on the failure path; trial plaintext is wiped, never released.
+   */
+  async #classify(e: unknown, index: number, chunk: Uint8Array, atEnd: boolean): Promise<unknown> {
+    if (!(e instanceof StreamError) || e.reason !== 'chunk') return e;
+    // A full chunk with more bytes after it that authenticates as final: the sealer ended
+    // there and everything after it was appended.
+    if (!atEnd && (await this.#opensAs(index, true, chunk))) {
+      return new StreamError('trailing', index + 1);
+    }
+    // The last bytes are a whole chunk that authenticates as non-final: cut right after it.
+    if (
+      atEnd &&
+      chunk.length === STREAM_SEALED_CHUNK_SIZE &&
+      (await this.#opensAs(index, false, chunk))
+    ) {
+      return new StreamError('truncated', index + 1);
+    }
+    // The empty stream's only chunk, with bytes appended.
+    if (
+      index === 0 &&
+      chunk.length > STREAM_TAG_SIZE &&
+      (await this.#opensAs(0, true, chunk.subarray(0, STREAM_TAG_SIZE)))
+    ) {
+      return new StreamError('trailing', 1);
+    }
+    return e;
   }
 
   async #guard(end: boolean, f: () => Promise<void>): Promise<void> {
@@ -149,8 +164,4 @@ export class StreamDecryptor {
     p?.fill(0);
     return p !== undefined;
   }
-}
-
-function isChunkFailure(e: unknown): boolean {
-  return e instanceof StreamError && e.reason === 'chunk';
 }

@@ -7,9 +7,10 @@ import type { CryptoBackend } from '../backend/types.js';
 import { expectBytes } from '../bytes.js';
 import { Writer } from '../encoding/canonical.js';
 import { hkdf } from '../kdf.js';
+import { LABEL } from '../labels.js';
 
 /** The HKDF label of STREAM keys. */
-export const STREAM_KEY_LABEL = 'hush/v1/stream';
+export const STREAM_KEY_LABEL = LABEL.stream;
 
 /** A 32-byte AES-256-GCM key for one object version's STREAM; only {@link deriveStreamKey} makes one. */
 export type StreamKey = Uint8Array & { readonly __brand: 'StreamKey' };
