@@ -26,6 +26,7 @@ export {
 } from './errors.js';
 export { hkdf, hkdfExpand, hkdfExtract } from './kdf.js';
 export { LABEL } from './labels.js';
+export { authChallengeMessage, invitePreviewMessage } from './auth.js';
 
 // HPKE (RFC 9180)
 export {

@@ -31,6 +31,8 @@ export const LABEL = {
   directWrap: 'hush/v1/direct-wrap',
   contentCommit: 'hush/v1/content-commit',
   stream: 'hush/v1/stream',
+  auth: 'hush/v1/auth',
+  invitePreview: 'hush/v1/invite-preview',
 } as const;
 
 /** A Writer that starts with str(label). */

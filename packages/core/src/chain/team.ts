@@ -129,6 +129,15 @@ export class TeamState {
     return [...this.#invites.values()].filter((i) => !i.used && i.expires >= now);
   }
 
+  /** An invite of this team by its invite id, open or not. */
+  invite(
+    id: Uint8Array,
+  ):
+    | Readonly<{ sigPk: Uint8Array; kemPk: Uint8Array; role: Role; expires: number; used: boolean }>
+    | undefined {
+    return this.#invites.get(toHex(id));
+  }
+
   /**
    * The Ed25519 key that must have signed an object, if its author could write it:
    * a member at header.team.chainSeq whose role allows the collection, in the generation

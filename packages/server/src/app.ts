@@ -1,0 +1,116 @@
+/**
+ * Builds the Fastify application: body limits, the coded error handler, and every route
+ * group. Errors become `{ error: { code, message } }` with the registry's status; nothing
+ * else (no stack, no input echo) reaches a client.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Context } from './context.js';
+import { ERRORS, HttpError, type ErrorCode } from './errors.js';
+import { authRoutes } from './routes/auth.js';
+import { principalRoutes } from './routes/principals.js';
+import { teamRoutes } from './routes/teams.js';
+
+/** Route groups register here; each takes the app and the shared context. */
+export type RouteGroup = (app: FastifyInstance, ctx: Context) => void;
+
+const routeGroups: RouteGroup[] = [authRoutes, principalRoutes, teamRoutes];
+
+/** Lets other modules (objects, blobs, events, ops) add their routes. */
+export function registerRoutes(...groups: RouteGroup[]): void {
+  routeGroups.push(...groups);
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT'));
+}
+
+function isDatabaseDown(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  const msg = (e as { message?: unknown })?.message;
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003'].includes(
+      String(code),
+    ) ||
+    (typeof msg === 'string' &&
+      /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
+        msg,
+      ))
+  );
+}
+
+/** Maps any thrown value to a registry error. */
+export function toHttpError(e: unknown): HttpError {
+  if (e instanceof HttpError) return e;
+  const fe = e as { code?: string; statusCode?: number; validation?: unknown };
+  if (fe?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new HttpError('HUSH_ERR_BODY_TOO_LARGE');
+  if (
+    fe?.validation ||
+    fe?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
+    fe?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    fe?.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH'
+  ) {
+    return new HttpError('HUSH_ERR_BAD_REQUEST');
+  }
+  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new HttpError(
+      fe.statusCode === 413 ? 'HUSH_ERR_BODY_TOO_LARGE' : 'HUSH_ERR_BAD_REQUEST',
+    );
+  }
+  if (isUniqueViolation(e)) return new HttpError('HUSH_ERR_CONFLICT');
+  if (isDatabaseDown(e)) return new HttpError('HUSH_ERR_UNAVAILABLE');
+  return new HttpError('HUSH_ERR_INTERNAL');
+}
+
+export function buildApp(
+  ctx: Context,
+  opts: { https?: { cert: Buffer; key: Buffer } } = {},
+): FastifyInstance {
+  const app = Fastify({
+    ...(opts.https ? { https: opts.https } : {}),
+    bodyLimit: ctx.config.maxBodyBytes,
+    logger: {
+      level: ctx.config.logLevel,
+      // Requests are logged by method, route and status only: never headers, query
+      // strings (which could carry tokens) or bodies (ciphertext).
+      serializers: {
+        req: (r: { method: string; routeOptions?: { url?: string } }) => ({
+          method: r.method,
+          route: r.routeOptions?.url,
+        }),
+        res: (r: { statusCode: number }) => ({ status: r.statusCode }),
+      },
+      redact: {
+        paths: ['req.headers', 'headers', 'authorization', 'token', 'refreshToken', 'accessToken'],
+        remove: true,
+      },
+    },
+    disableRequestLogging: false,
+    return503OnClosing: true,
+    forceCloseConnections: false,
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const e = toHttpError(err);
+    if (e.status >= 500)
+      req.log.error(
+        {
+          code: e.code,
+          err: { name: (err as Error)?.name, code: (err as { code?: unknown })?.code },
+        },
+        'request failed',
+      );
+    reply.code(e.status).send({ error: { code: e.code, message: e.message, ...(e.extra ?? {}) } });
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    reply
+      .code(404)
+      .send({
+        error: {
+          code: 'HUSH_ERR_NOT_FOUND' satisfies ErrorCode,
+          message: ERRORS.HUSH_ERR_NOT_FOUND.message,
+        },
+      });
+  });
+  for (const g of routeGroups) g(app, ctx);
+  return app;
+}

@@ -1,0 +1,65 @@
+/**
+ * Opens the database through one query layer (Kysely) with two dialects: SQLite
+ * (better-sqlite3, the embedded default: WAL with synchronous=FULL, so an acknowledged
+ * write is on disk) and PostgreSQL (pg). Runs migrations before returning.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrations } from './migrations.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Db {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** The raw pg pool (for LISTEN/NOTIFY), when on PostgreSQL. */
+  readonly pool: pg.Pool | undefined;
+  close(): Promise<void>;
+}
+
+// BIGINT (int8) as a JS number: every value hush stores stays below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/** Opens and migrates the database named by the config. */
+export async function openDatabase(opts: {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+}): Promise<Db> {
+  let db: Kysely<Database>;
+  let dialect: Dialect;
+  let pool: pg.Pool | undefined;
+  if (opts.databaseUrl) {
+    dialect = 'postgres';
+    pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: 10,
+      connectionTimeoutMillis: 5000,
+    });
+    // An idle client losing its connection (database restart) must not crash the process.
+    pool.on('error', () => {});
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    dialect = 'sqlite';
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    const file = new SQLite(join(opts.dataDir, 'hush.db'));
+    file.pragma('journal_mode = WAL');
+    file.pragma('synchronous = FULL');
+    file.pragma('busy_timeout = 5000');
+    file.pragma('foreign_keys = ON');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+  }
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations(dialect) },
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    throw error instanceof Error ? error : new Error(String(error));
+  }
+  return { db, dialect, pool, close: () => db.destroy() };
+}

@@ -1,0 +1,121 @@
+/**
+ * Loads verified principal and team chains from the database. The server verifies every
+ * link with the same core code clients use (defence in depth: clients never rely on it).
+ *
+ * Reads use a cache whose entry is valid only while its head matches the database, so
+ * several server processes on one PostgreSQL stay correct. Writes load a fresh state inside
+ * their transaction and never touch the cache, so concurrent appends cannot corrupt it.
+ */
+import {
+  fromBase64url,
+  parseLink,
+  PrincipalState,
+  teamCodec,
+  TeamState,
+  toBase64url,
+  type CryptoBackend,
+  type PrincipalResolver,
+} from '@hush/core';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+type Db = Kysely<Database>;
+
+export class ChainStore {
+  readonly #principals = new Map<string, PrincipalState>();
+  readonly #teams = new Map<string, TeamState>();
+
+  constructor(
+    readonly db: Db,
+    readonly b: CryptoBackend,
+  ) {}
+
+  async #loadPrincipal(id: string, db: Db): Promise<PrincipalState | undefined> {
+    const rows = await db
+      .selectFrom('principal_links')
+      .select('link')
+      .where('principal_id', '=', id)
+      .orderBy('seq')
+      .execute();
+    if (rows.length === 0) return undefined;
+    return PrincipalState.verify(
+      this.b,
+      rows.map((r) => r.link),
+      fromBase64url(id),
+    );
+  }
+
+  /** The verified principal chain (cached for reads), or undefined when unknown. */
+  async principal(id: string): Promise<PrincipalState | undefined> {
+    const head = await this.db
+      .selectFrom('principals')
+      .select('head_seq')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!head) return undefined;
+    const cached = this.#principals.get(id);
+    if (cached && cached.seq === head.head_seq) return cached;
+    const st = await this.#loadPrincipal(id, this.db);
+    if (st) this.#principals.set(id, st);
+    return st;
+  }
+
+  /** A fresh, uncached principal state for a write transaction. */
+  freshPrincipal(id: string, trx: Db): Promise<PrincipalState | undefined> {
+    return this.#loadPrincipal(id, trx);
+  }
+
+  /** Loads the principals named (freshly when `trx` is given) and returns a synchronous resolver. */
+  async resolver(ids: Iterable<string>, trx?: Db): Promise<PrincipalResolver> {
+    const map = new Map<string, PrincipalState>();
+    for (const id of new Set(ids)) {
+      const p = trx ? await this.#loadPrincipal(id, trx) : await this.principal(id);
+      if (p) map.set(id, p);
+    }
+    return (id) => map.get(toBase64url(id));
+  }
+
+  /** Principal ids a set of team links mentions (authors and members). */
+  async mentioned(links: readonly Uint8Array[]): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for (const bytes of links) {
+      const l = await parseLink(this.b, teamCodec, bytes);
+      ids.add(toBase64url(l.author));
+      if ('member' in l.body) ids.add(toBase64url(l.body.member));
+    }
+    return ids;
+  }
+
+  async #loadTeam(id: string, db: Db, fresh: boolean): Promise<TeamState | undefined> {
+    const rows = await db
+      .selectFrom('team_links')
+      .select('link')
+      .where('team_id', '=', id)
+      .orderBy('seq')
+      .execute();
+    if (rows.length === 0) return undefined;
+    const links = rows.map((r) => r.link);
+    const resolve = await this.resolver(await this.mentioned(links), fresh ? db : undefined);
+    return TeamState.verify(this.b, links, resolve, fromBase64url(id));
+  }
+
+  /** The verified team chain (cached for reads), or undefined when unknown. */
+  async team(id: string): Promise<TeamState | undefined> {
+    const head = await this.db
+      .selectFrom('teams')
+      .select('head_seq')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!head) return undefined;
+    const cached = this.#teams.get(id);
+    if (cached && cached.seq === head.head_seq) return cached;
+    const st = await this.#loadTeam(id, this.db, false);
+    if (st) this.#teams.set(id, st);
+    return st;
+  }
+
+  /** A fresh, uncached team state for a write transaction. */
+  freshTeam(id: string, trx: Db): Promise<TeamState | undefined> {
+    return this.#loadTeam(id, trx, true);
+  }
+}

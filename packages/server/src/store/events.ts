@@ -1,0 +1,47 @@
+/**
+ * The event log behind push: every write that someone should hear about appends a row in
+ * the same transaction. Event ids are global and increase in commit order (PostgreSQL:
+ * appends take a transaction-scoped advisory lock, so a reader never sees id n+1 committed
+ * before id n), which is what makes `Last-Event-ID` resume exact: no gap, no duplicate.
+ */
+import { sql, type Transaction } from 'kysely';
+import type { Dialect } from '../db/database.js';
+import type { Database } from '../db/schema.js';
+
+/** What an event names. Payloads hold ids and sequence numbers only, never content. */
+export interface NewEvent {
+  readonly teamId?: string;
+  readonly principalId?: string;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+}
+
+/** Advisory lock key serializing event appends on PostgreSQL. */
+const EVENT_LOCK = 7474_0001;
+
+/** Appends events inside a write transaction; returns the highest id written. */
+export async function appendEvents(
+  trx: Transaction<Database>,
+  dialect: Dialect,
+  events: readonly NewEvent[],
+): Promise<number> {
+  if (events.length === 0) return 0;
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${EVENT_LOCK})`.execute(trx);
+  const now = Date.now();
+  let last = 0;
+  for (const e of events) {
+    const row = await trx
+      .insertInto('events')
+      .values({
+        team_id: e.teamId ?? null,
+        principal_id: e.principalId ?? null,
+        type: e.type,
+        data: JSON.stringify(e.data),
+        created_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    last = Number(row.id);
+  }
+  return last;
+}
