@@ -736,8 +736,7 @@ await chains();
 await keyBoxes();
 encodings();
 
-mkdirSync(out, { recursive: true });
-for (const f of readdirSync(out)) if (f.endsWith('.json')) rmSync(join(out, f));
+// Check every scenario against the reference first; write nothing unless all agree.
 let bad = 0;
 for (const [name, v] of vectors) {
   const got = await runVector(b, v);
@@ -745,13 +744,17 @@ for (const [name, v] of vectors) {
     console.error(`${name}: expected ${v.expect}, reference gives ${got}`);
     bad++;
   }
+}
+if (bad > 0) {
+  console.error(`${bad} vectors disagree with the reference implementation; nothing written`);
+  process.exit(1);
+}
+mkdirSync(out, { recursive: true });
+for (const f of readdirSync(out)) if (f.endsWith('.json')) rmSync(join(out, f));
+for (const [name, v] of vectors) {
   writeFileSync(
     join(out, `${name}.json`),
     `${JSON.stringify({ ...v, scenario: name }, null, 1)}\n`,
   );
-}
-if (bad > 0) {
-  console.error(`${bad} vectors disagree with the reference implementation`);
-  process.exit(1);
 }
 console.log(`wrote ${vectors.size} vectors to ${out}`);

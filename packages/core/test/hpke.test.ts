@@ -32,7 +32,7 @@ const LOW_ORDER = [
 ].map(fromHex);
 
 /**
- * hush's suite on the RFC 9180 A.1.1 inputs (PROTOCOL.md 3.9). Not an RFC vector: the
+ * hush's suite on the RFC 9180 A.1.1 inputs (PROTOCOL.md 9.9). Not an RFC vector: the
  * RFC has none for AES-256-GCM with X25519. Computed by hush and, independently, by
  * @hpke/core (the next test re-derives it from @hpke/core on every run).
  */
@@ -111,7 +111,7 @@ for (const b of backends) {
       });
     }
 
-    it('gives the AES-256-GCM known answer of PROTOCOL.md 3.9 for the A.1 inputs', async () => {
+    it('gives the AES-256-GCM known answer of PROTOCOL.md 9.9 for the A.1 inputs', async () => {
       const v = fixture.vectors[0];
       assert.ok(v);
       const { enc, sharedSecret } = await encap(b, fromHex(v.pkRm), fromHex(v.ikmE));
