@@ -66,7 +66,10 @@ function section(name, result, date) {
   const lines = [`<!-- bench:${name} -->`, `## ${result.title}`, ''];
   lines.push(`\`bench/${name}.bench.mjs\`, measured ${date}.`, '');
   if (result.rows.length > 0) {
-    lines.push('| metric | hush | peer (name) | ratio | note |', '| --- | ---: | ---: | ---: | --- |');
+    lines.push(
+      '| metric | hush | peer (name) | ratio | note |',
+      '| --- | ---: | ---: | ---: | --- |',
+    );
     for (const r of result.rows) {
       const ratio = ratioOf(r);
       const peer = Number.isFinite(r.peer) ? `${fmt(r.peer)} ${r.unit}` : 'n/a';

@@ -16,6 +16,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable, Writable } from 'node:stream';
@@ -28,7 +29,7 @@ import {
 } from '../packages/core/dist/src/node.js';
 
 const SIZE = 256 * 1024 * 1024;
-const RUNS = 5;
+const RUNS = 7;
 // Read 1 MiB at a time and let the writer queue 4 MiB: the usual buffering of a CLI, and
 // what keeps Node's thread-pool file I/O overlapping with the encryption.
 const READ_HWM = 1024 * 1024;
@@ -39,6 +40,7 @@ const input = join(work, 'stream-256MiB.bin');
 const f = (name) => join(work, name);
 const mbps = (ms) => SIZE / 1e6 / (ms / 1000);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmtMB = (x) => Math.round(x).toLocaleString('en-US');
 
 function ensureInput() {
   mkdirSync(work, { recursive: true });
@@ -52,15 +54,57 @@ function sha256File(path) {
   const h = createHash('sha256');
   const fd = openSync(path, 'r');
   const buf = Buffer.allocUnsafe(4 << 20);
-  for (let n; (n = readSync(fd, buf)) > 0; ) h.update(buf.subarray(0, n));
+  for (let n; (n = readSync(fd, buf)) > 0;) h.update(buf.subarray(0, n));
   closeSync(fd);
   return h.digest('hex');
 }
 
-async function timed(fn) {
+/** CPU seconds used so far by the whole machine (Linux /proc/stat), or undefined elsewhere. */
+function machineBusy() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1);
+    const [user, nice, system, , , irq, softirq, steal] = f.map(Number);
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds used by this process, its threads and the children it waited for (age). */
+function ownBusy() {
+  try {
+    const s = readFileSync('/proc/self/stat', 'utf8');
+    const f = s
+      .slice(s.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    return (f[11] + f[12] + f[13] + f[14]) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+// Linux reports /proc times in USER_HZ ticks, 100 on every mainstream architecture.
+const CLK_TCK = 100;
+/** CPU seconds other processes used during timed runs, and the wall time of those runs. */
+const foreign = { cpu: 0, wall: 0, known: true };
+
+/** Wall time of `fn` in ms; with `watch`, adds what other processes used meanwhile. */
+async function timed(fn, watch = false) {
+  const m0 = machineBusy();
+  const o0 = ownBusy();
   const start = performance.now();
   await fn();
-  return performance.now() - start;
+  const ms = performance.now() - start;
+  const m1 = machineBusy();
+  const o1 = ownBusy();
+  if (!watch) return ms;
+  if ([m0, o0, m1, o1].includes(undefined)) foreign.known = false;
+  else {
+    foreign.cpu += Math.max(0, m1 - m0 - (o1 - o0));
+    foreign.wall += ms / 1000;
+  }
+  return ms;
 }
 
 function which(cmd) {
@@ -99,7 +143,10 @@ function opensslSpeed() {
   return m ? Number(m[1]) / 1000 : undefined;
 }
 
-/** nodeBackend.aesGcmSeal on 64 KiB, one call per chunk, no STREAM framing, for ~3 s. */
+/**
+ * The AES-256-GCM call STREAM makes per 64 KiB chunk (nodeBackend.aesGcmSealDetached: no
+ * joining of ciphertext and tag), with no STREAM framing or streams around it, for ~3 s.
+ */
 async function rawSeal() {
   const key = randomBytes(32);
   const nonce = new Uint8Array(12);
@@ -109,7 +156,7 @@ async function rawSeal() {
   const start = performance.now();
   let now = start;
   while (now - start < 3000) {
-    for (let i = 0; i < 64; i++) await nodeBackend.aesGcmSeal(key, nonce, aad, pt);
+    for (let i = 0; i < 64; i++) await nodeBackend.aesGcmSealDetached(key, nonce, aad, pt);
     n += 64;
     now = performance.now();
   }
@@ -144,21 +191,33 @@ export default async function run() {
       createDecryptStream(nodeBackend, key),
       createWriteStream(f('back.hush'), { highWaterMark: WRITE_HWM }),
     );
+  const ageEnc = () => exec('age', ['-r', agePub, '-o', f('out.age'), input]);
+  const ageDec = () =>
+    exec('age', ['-d', '-i', f('age-key.txt'), '-o', f('back.age'), f('out.age')]);
   // One untimed pass of each warms the page cache, the JIT and the files' blocks.
   await hushEnc();
   await hushDec();
   if (haveAge) {
-    exec('age', ['-r', agePub, '-o', f('out.age'), input]);
-    exec('age', ['-d', '-i', f('age-key.txt'), '-o', f('back.age'), f('out.age')]);
+    ageEnc();
+    ageDec();
   }
+  const steps = haveAge
+    ? [
+        [hushEnc, t.encFile],
+        [ageEnc, t.ageEnc],
+        [hushDec, t.decFile],
+        [ageDec, t.ageDec],
+      ]
+    : [
+        [hushEnc, t.encFile],
+        [hushDec, t.decFile],
+      ];
   for (let i = 0; i < RUNS; i++) {
-    t.encFile.push(await timed(hushEnc));
-    if (haveAge) t.ageEnc.push(await timed(() => exec('age', ['-r', agePub, '-o', f('out.age'), input])));
-    t.decFile.push(await timed(hushDec));
-    if (haveAge) {
-      const args = ['-d', '-i', f('age-key.txt'), '-o', f('back.age'), f('out.age')];
-      t.ageDec.push(await timed(() => exec('age', args)));
-    }
+    // Who goes first alternates, so that whatever one run leaves behind (dirty pages being
+    // written back, a pending GC) falls on hush and on age alike.
+    const swap = haveAge && i % 2 === 1;
+    const order = swap ? [steps[1], steps[0], steps[3], steps[2]] : steps;
+    for (const [fn, into] of order) into.push(await timed(fn, true));
   }
 
   const plain = readFileSync(input);
@@ -180,7 +239,8 @@ export default async function run() {
   const want = createHash('sha256').update(plain).digest('hex');
   if (sha256File(f('back.hush')) !== want) throw new Error('hush round trip differs');
   if (haveAge && sha256File(f('back.age')) !== want) throw new Error('age round trip differs');
-  for (const name of ['out.age', 'back.age', 'back.hush']) rmSync(f(name), { force: true });
+  for (const name of ['out.age', 'back.age', 'back.hush', 'out.hush'])
+    rmSync(f(name), { force: true });
 
   const openssl = opensslSpeed();
   const opensslName = 'openssl speed, AES-256-GCM 64 KiB';
@@ -228,9 +288,10 @@ export default async function run() {
       hush: raw,
       peer: openssl ?? NaN,
       peerName: opensslName,
-      note: 'nodeBackend.aesGcmSeal alone, no STREAM framing or I/O',
+      note: 'nodeBackend.aesGcmSealDetached alone, no STREAM framing or I/O',
     },
   ];
+  const spread = (xs) => `${fmtMB(mbps(Math.max(...xs)))}-${fmtMB(mbps(Math.min(...xs)))}`;
   if (haveAge) {
     const enc = rows[0].hush / rows[0].peer;
     const dec = rows[1].hush / rows[1].peer;
@@ -240,18 +301,34 @@ export default async function run() {
         `(encrypt ${enc.toFixed(2)}x, decrypt ${dec.toFixed(2)}x).`,
     );
   }
+  const fileRuns =
+    `File runs, slowest to fastest (MB/s): hush encrypt ${spread(t.encFile)}, decrypt ` +
+    `${spread(t.decFile)}` +
+    (haveAge ? `; age encrypt ${spread(t.ageEnc)}, decrypt ${spread(t.ageDec)}.` : '.');
+  const load =
+    foreign.known && foreign.wall > 0
+      ? ` Other processes kept ${(foreign.cpu / foreign.wall).toFixed(2)} of the ` +
+        `${availableParallelism()} CPUs busy on average during them (/proc/stat): on a shared ` +
+        'machine that, not the code, moves single runs by tens of percent.'
+      : '';
   notes.push(
     `Method: median of ${RUNS} runs after one untimed warm-up pass; hush and age runs are ` +
-      'interleaved so background load hits both alike. MB = 10^6 bytes. The 256 MiB input is ' +
-      'random bytes generated once into bench/.work/ and read from the page cache; outputs ' +
-      'are written without fsync, for both tools.',
-    'hush runs in this Node process (createReadStream with 1 MiB reads, the Transform, ' +
-      'createWriteStream with a 4 MiB buffer); age runs as a process, so its figure includes ' +
-      'its start-up (a few ms). age encrypts with ChaCha20-Poly1305 in 64 KiB chunks, hush ' +
+      'interleaved, and which of the two goes first alternates, so background load and the ' +
+      "kernel's writeback of earlier outputs hit both alike. MB = 10^6 bytes. The 256 MiB " +
+      'input is random bytes generated once into bench/.work/ and read from the page cache; ' +
+      'outputs are written without fsync, for both tools.',
+    fileRuns + load,
+    'hush runs in this Node process the way a `hush` CLI would: createReadStream with 1 MiB ' +
+      'reads, the Transform, createWriteStream with a 4 MiB buffer (so Node can hand the ' +
+      "writer's queue to one writev while the next chunks are sealed on the main thread). " +
+      'The Transform passes each chunk on as ciphertext and tag, two buffers, never joined. ' +
+      'age runs as a process, so its figure includes its start-up (a few ms); it reads and ' +
+      'writes the files itself. age encrypts with ChaCha20-Poly1305 in 64 KiB chunks, hush ' +
       'with AES-256-GCM in 64 KiB chunks; both add one X25519 or HKDF setup per file.',
     'In-memory rows push 1 MiB views of a buffer through the same Transforms into a ' +
       'discarding sink. The ceiling row shows what one AES-256-GCM call per 64 KiB costs in ' +
-      'Node (context setup, output allocation and copy) against OpenSSL on bare buffers.',
+      'Node (a cipher context per call, since each chunk has its own nonce, and a fresh ' +
+      'output buffer that node:crypto allocates) against OpenSSL on one reused buffer.',
   );
   return { title: 'STREAM encryption throughput (256 MiB)', rows, notes };
 }

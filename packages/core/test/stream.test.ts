@@ -170,6 +170,57 @@ for (const b of backends) {
       assert.throws(() => new StreamSealer(b, key.subarray(1) as StreamKey), ArgumentError);
     });
 
+    it('sealPieces gives the bytes of seal, in pieces, under the same checks', async () => {
+      const key = await deriveStreamKey(b, contentKey, objectId, 0);
+      const whole = new StreamSealer(b, key);
+      const pieces = new StreamSealer(b, key);
+      for (const [chunk, final] of [
+        [pattern(CHUNK, 1), false],
+        [pattern(CHUNK, 2), false],
+        [pattern(77, 3), true],
+      ] as const) {
+        const got = await pieces.sealPieces(chunk, final);
+        assert.ok(got.length >= 1);
+        assert.equal(toHex(concat(...got)), toHex(await whole.seal(chunk, final)));
+      }
+      assert.equal(pieces.done, true);
+      assert.throws(() => pieces.sealPieces(new Uint8Array(1), true), ArgumentError);
+      const fresh = new StreamSealer(b, key);
+      assert.throws(() => fresh.sealPieces(new Uint8Array(CHUNK - 1), false), ArgumentError);
+      assert.equal(fresh.counter, 0);
+      const empty = await fresh.sealPieces(new Uint8Array(0), true);
+      assert.equal(
+        toHex(concat(...empty)),
+        toHex(await new StreamSealer(b, key).seal(new Uint8Array(0), true)),
+      );
+    });
+
+    // Only backends with the optional fast path; the others are covered by sealPieces above.
+    const detached = b.aesGcmSealDetached?.bind(b);
+    if (detached) {
+      it('its detached seal is aesGcmSeal split after the plaintext', async () => {
+        const key = fromHex('11'.repeat(32));
+        for (const n of [0, 1, 15, 16, 17, CHUNK]) {
+          const nonce = streamNonce(n, n % 2 === 0);
+          const aad = pattern(n % 5, n);
+          const pt = pattern(n, 9);
+          const [ct, tag] = await detached(key, nonce, aad, pt);
+          assert.equal(ct.length, n);
+          assert.equal(tag.length, 16);
+          assert.equal(toHex(concat(ct, tag)), toHex(await b.aesGcmSeal(key, nonce, aad, pt)));
+          assert.deepEqual(await b.aesGcmOpen(key, nonce, aad, concat(ct, tag)), pt);
+        }
+        await assert.rejects(
+          detached(key.subarray(1), new Uint8Array(12), new Uint8Array(0), new Uint8Array(0)),
+          ArgumentError,
+        );
+        await assert.rejects(
+          detached(key, new Uint8Array(11), new Uint8Array(0), new Uint8Array(0)),
+          ArgumentError,
+        );
+      });
+    }
+
     it('opens chunks in order and refuses anything after the final one', async () => {
       const key = await deriveStreamKey(b, contentKey, objectId, 0);
       const pt = pattern(CHUNK + 10);

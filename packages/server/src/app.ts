@@ -3,9 +3,12 @@
  * group. Errors become `{ error: { code, message } }` with the registry's status; nothing
  * else (no stack, no input echo) reaches a client.
  */
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Context } from './context.js';
 import { ERRORS, HttpError, type ErrorCode } from './errors.js';
+import { addressLimitHook, retryAfterHook } from './limits/rate-limits.js';
+import { dbErrors, internalErrors, observeRequest } from './metrics.js';
 import { authRoutes } from './routes/auth.js';
 import { principalRoutes } from './routes/principals.js';
 import { teamRoutes } from './routes/teams.js';
@@ -25,16 +28,40 @@ function isUniqueViolation(e: unknown): boolean {
   return code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT'));
 }
 
+// SQLSTATE classes and codes that mean "the database cannot serve us right now", not "this
+// request is wrong": connection exceptions (08), insufficient resources (53), operator
+// intervention (57P01-57P03), and any FATAL error (the session is gone).
+const DB_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '3D000',
+  'SQLITE_BUSY',
+]);
+
 function isDatabaseDown(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  const msg = (e as { message?: unknown })?.message;
+  const { code, message, severity } = (e ?? {}) as {
+    code?: unknown;
+    message?: unknown;
+    severity?: unknown;
+  };
+  const c = String(code);
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003'].includes(
-      String(code),
-    ) ||
-    (typeof msg === 'string' &&
-      /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
-        msg,
+    DB_DOWN_CODES.has(c) ||
+    /^(08|53)[0-9A-Z]{3}$/.test(c) ||
+    severity === 'FATAL' ||
+    severity === 'PANIC' ||
+    (typeof message === 'string' &&
+      /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|not queryable|Client was closed/i.test(
+        message,
       ))
   );
 }
@@ -79,15 +106,47 @@ export function buildApp(
           route: r.routeOptions?.url,
         }),
         res: (r: { statusCode: number }) => ({ status: r.statusCode }),
+        // Error messages can quote input (JSON.parse does, and so do database errors with
+        // their detail): only the type, code and stack frames are logged.
+        err: (e: { name?: unknown; code?: unknown; stack?: unknown }) => ({
+          type: String(e?.name),
+          code: e?.code,
+          message: '(not logged)',
+          stack: String(e?.stack ?? '')
+            .split('\n')
+            .filter((l) => l.startsWith('    at '))
+            .join('\n'),
+        }),
       },
       redact: {
         paths: ['req.headers', 'headers', 'authorization', 'token', 'refreshToken', 'accessToken'],
         remove: true,
       },
     },
-    disableRequestLogging: false,
+    // Server-chosen request ids (never a client header): logged as reqId, returned as x-request-id.
+    genReqId: () => randomUUID(),
     return503OnClosing: true,
     forceCloseConnections: false,
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onRequest', addressLimitHook(ctx));
+  app.addHook('onError', retryAfterHook);
+  app.addHook('onError', async (_req, _reply, err) => {
+    const code = toHttpError(err).code;
+    if (code === 'HUSH_ERR_UNAVAILABLE') dbErrors.inc({ kind: 'unavailable' });
+    else if (code === 'HUSH_ERR_INTERNAL') internalErrors.inc();
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const type = String(reply.getHeader('content-type') ?? reply.raw.getHeader('content-type'));
+    observeRequest(
+      req.method,
+      req.routeOptions.url,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+      type.startsWith('text/event-stream'),
+    );
   });
   app.setErrorHandler((err, req, reply) => {
     const e = toHttpError(err);
@@ -102,14 +161,12 @@ export function buildApp(
     reply.code(e.status).send({ error: { code: e.code, message: e.message, ...(e.extra ?? {}) } });
   });
   app.setNotFoundHandler((_req, reply) => {
-    reply
-      .code(404)
-      .send({
-        error: {
-          code: 'HUSH_ERR_NOT_FOUND' satisfies ErrorCode,
-          message: ERRORS.HUSH_ERR_NOT_FOUND.message,
-        },
-      });
+    reply.code(404).send({
+      error: {
+        code: 'HUSH_ERR_NOT_FOUND' satisfies ErrorCode,
+        message: ERRORS.HUSH_ERR_NOT_FOUND.message,
+      },
+    });
   });
   for (const g of routeGroups) g(app, ctx);
   return app;

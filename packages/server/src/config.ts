@@ -149,11 +149,14 @@ export function helpText(bin = 'hush-server'): string {
   ].join('\n');
 }
 
-function int(name: string, v: string, min: number): number {
-  if (!/^\d+$/.test(v) || Number(v) < min)
-    throw new ConfigError(`${name} must be a whole number >= ${min}, got "${v}"`);
+function int(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d{1,16}$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${v}"`);
+  }
   return Number(v);
 }
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Parses argv (without node and script) and the environment; throws ConfigError on a mistake. */
 export function parseConfig(
@@ -196,10 +199,13 @@ export function parseConfig(
   const tlsKey = get('tlsKey');
   if (Boolean(tlsCert) !== Boolean(tlsKey))
     throw new ConfigError('--tls-cert and --tls-key go together');
+  const logLevel = get('logLevel') as string;
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   return {
     host: get('host') as string,
     hostExplicit: values.has('host') || Boolean(env.HUSH_HOST),
-    port: int('--port', get('port') as string, 0),
+    port: int('--port', get('port') as string, 0, 65535),
     dataDir: get('dataDir') ?? defaultDataDir(env),
     databaseUrl,
     tlsCert,
@@ -207,10 +213,10 @@ export function parseConfig(
     registration,
     operatorToken,
     natsUrl: get('natsUrl'),
-    logLevel: get('logLevel') as string,
+    logLevel,
     maxBodyBytes: int('--max-body-bytes', get('maxBodyBytes') as string, 1024),
     maxObjectBytes: int('--max-object-bytes', get('maxObjectBytes') as string, 1024),
-    maxChunkBytes: int('--max-chunk-bytes', get('maxChunkBytes') as string, 1024),
+    maxChunkBytes: int('--max-chunk-bytes', get('maxChunkBytes') as string, 1024, 2 ** 31 - 1),
     rateLimit: int('--rate-limit', get('rateLimit') as string, 1),
     teamQuotaBytes: int('--team-quota-bytes', get('teamQuotaBytes') as string, 0),
     uploadGcSeconds: int('--upload-gc-seconds', get('uploadGcSeconds') as string, 1),

@@ -39,6 +39,7 @@ export const ERRORS = {
     status: 413,
     message: 'the object is larger than this server accepts',
   },
+  HUSH_ERR_RANGE_NOT_SATISFIABLE: { status: 416, message: 'the range starts beyond the blob' },
   HUSH_ERR_INVALID_LINK: { status: 422, message: 'the chain link does not verify' },
   HUSH_ERR_INVALID_ENVELOPE: {
     status: 422,

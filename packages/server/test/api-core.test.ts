@@ -121,7 +121,8 @@ for (const kind of await dialects()) {
       const byWriter = await team.send(bob, [
         (await team.link(bob, { type: 'rename', nameCt: new Uint8Array(40) })).bytes,
       ]);
-      assert.equal(byWriter.status, 422, 'a writer may not rename');
+      assert.equal(byWriter.status, 403, 'a writer may not rename');
+      assert.equal(byWriter.body.error?.code, 'HUSH_ERR_FORBIDDEN');
     });
 
     it('rejects a removal without its rotation, accepts it with one, and the removed member loses access', async () => {

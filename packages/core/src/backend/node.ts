@@ -46,6 +46,22 @@ function u8(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** AES-256-GCM encryption as [ciphertext, tag], the two buffers node:crypto hands out. */
+function gcmSeal(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  plaintext: Uint8Array,
+): [Buffer, Buffer] {
+  expectBytes('key', key, 32);
+  expectBytes('nonce', nonce, 12);
+  const c = createCipheriv('aes-256-gcm', key, nonce);
+  c.setAAD(aad);
+  const body = c.update(plaintext);
+  const fin = c.final();
+  return [fin.length === 0 ? body : Buffer.concat([body, fin]), c.getAuthTag()];
+}
+
 /**
  * The backend for Node.js (fastest: about 3x WebCrypto in Node for bulk AES-GCM).
  * @example
@@ -58,13 +74,12 @@ export const nodeBackend: CryptoBackend = {
   sha256: async (data) => u8(createHash('sha256').update(data).digest()),
   hmacSha256: async (key, data) => u8(createHmac('sha256', key).update(data).digest()),
   async aesGcmSeal(key, nonce, aad, plaintext) {
-    expectBytes('key', key, 32);
-    expectBytes('nonce', nonce, 12);
-    const c = createCipheriv('aes-256-gcm', key, nonce);
-    c.setAAD(aad);
-    const body = c.update(plaintext);
-    const fin = c.final();
-    return u8(Buffer.concat([body, fin, c.getAuthTag()]));
+    const [body, tag] = gcmSeal(key, nonce, aad, plaintext);
+    return u8(Buffer.concat([body, tag]));
+  },
+  async aesGcmSealDetached(key, nonce, aad, plaintext) {
+    const [body, tag] = gcmSeal(key, nonce, aad, plaintext);
+    return [u8(body), u8(tag)] as const;
   },
   async aesGcmOpen(key, nonce, aad, sealed) {
     expectBytes('key', key, 32);
@@ -74,12 +89,16 @@ export const nodeBackend: CryptoBackend = {
     d.setAAD(aad);
     d.setAuthTag(sealed.subarray(sealed.length - 16));
     const body = d.update(sealed.subarray(0, sealed.length - 16));
+    let fin: Buffer;
     try {
-      return u8(Buffer.concat([body, d.final()]));
+      fin = d.final();
     } catch {
       body.fill(0);
       throw new OpenError();
     }
+    // GCM is a stream mode: final() yields no bytes, so `body` already is the whole
+    // plaintext and joining would only copy it.
+    return u8(fin.length === 0 ? body : Buffer.concat([body, fin]));
   },
   async ed25519PublicKey(seed) {
     return rawPublic(priv('Ed25519', expectBytes('seed', seed, 32)));

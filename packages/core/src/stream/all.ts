@@ -27,9 +27,13 @@ export async function sealAll(
   let off = 0;
   do {
     const end = Math.min(plaintext.length, off + STREAM_CHUNK_SIZE);
-    const sealed = await sealer.seal(plaintext.subarray(off, end), end === plaintext.length);
-    out.set(sealed, at);
-    at += sealed.length;
+    for (const piece of await sealer.sealPieces(
+      plaintext.subarray(off, end),
+      end === plaintext.length,
+    )) {
+      out.set(piece, at);
+      at += piece.length;
+    }
     off = end;
   } while (!sealer.done);
   return out;

@@ -54,15 +54,18 @@ export class StreamEncryptor {
   push(plaintext: Uint8Array, emit: StreamEmit): Promise<void> {
     expectBytes('plaintext', plaintext);
     return this.#seq.run(false, () =>
-      this.#chunks.push(plaintext, async (chunk) => emit(await this.#sealer.seal(chunk, false))),
+      this.#chunks.push(plaintext, (chunk) => this.#seal(chunk, false, emit)),
     );
   }
 
   /** Ends the plaintext; emits the final sealed chunk. */
   end(emit: StreamEmit): Promise<void> {
-    return this.#seq.run(true, async () =>
-      emit(await this.#sealer.seal(this.#chunks.rest(), true)),
-    );
+    return this.#seq.run(true, () => this.#seal(this.#chunks.rest(), true, emit));
+  }
+
+  /** A sealed chunk may come in pieces (ciphertext, tag): emitting them apart saves a copy. */
+  async #seal(chunk: Uint8Array, final: boolean, emit: StreamEmit): Promise<void> {
+    for (const piece of await this.#sealer.sealPieces(chunk, final)) emit(piece);
   }
 }
 

@@ -6,9 +6,13 @@ import type { Role } from '@hush/core';
 import type { FastifyRequest } from 'fastify';
 import type { Caller, Context } from '../context.js';
 import { fail } from '../errors.js';
+import { limitDevice } from '../limits/rate-limits.js';
 import { hashToken } from './tokens.js';
 
-/** Resolves the caller from `Authorization: Bearer hat_...`, or fails with a coded error. */
+/**
+ * Resolves the caller from `Authorization: Bearer hat_...`, or fails with a coded error;
+ * also applies the per-device rate limit (HUSH_ERR_RATE_LIMITED with `Retry-After`).
+ */
 export async function authenticate(ctx: Context, req: FastifyRequest): Promise<Caller> {
   const h = req.headers.authorization;
   if (typeof h !== 'string' || !h.startsWith('Bearer '))
@@ -23,6 +27,8 @@ export async function authenticate(ctx: Context, req: FastifyRequest): Promise<C
     .executeTakeFirst();
   if (!row || row.expires_at <= Date.now()) fail('HUSH_ERR_UNAUTHENTICATED');
   if (row.revoked_at !== null) fail('HUSH_ERR_DEVICE_REVOKED');
+  // Counted per device only once the token is known good, so nobody can exhaust another's bucket.
+  limitDevice(ctx, req, row.device_id);
   return { deviceId: row.device_id, principalId: row.principal_id };
 }
 

@@ -24,6 +24,30 @@ export interface Db {
 // BIGINT (int8) as a JS number: every value hush stores stays below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements are reusable, and caching them
+ * roughly doubled durable write throughput. Kysely runs one query at a time on this
+ * connection, so a cached statement is never in use twice at once.
+ */
+function cachedStatements(file: SQLite.Database): {
+  prepare: SQLite.Database['prepare'];
+  close(): void;
+} {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(sql: string) {
+      let st = cache.get(sql);
+      if (!st) {
+        if (cache.size >= 1000) cache.clear();
+        st = file.prepare(sql);
+        cache.set(sql, st);
+      }
+      return st;
+    },
+    close: () => file.close(),
+  } as { prepare: SQLite.Database['prepare']; close(): void };
+}
+
 /** Opens and migrates the database named by the config. */
 export async function openDatabase(opts: {
   databaseUrl?: string | undefined;
@@ -50,7 +74,7 @@ export async function openDatabase(opts: {
     file.pragma('synchronous = FULL');
     file.pragma('busy_timeout = 5000');
     file.pragma('foreign_keys = ON');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(file) }) });
   }
   const migrator = new Migrator({
     db,

@@ -177,7 +177,25 @@ function init(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Blob chunks keep the SHA-256 of their bytes, so an idempotent re-PUT is told apart from a
+ * conflicting one without reading the stored file; the index serves the upload collector.
+ */
+const blobChunkHash: Migration = {
+  async up(db: Any) {
+    await db.schema
+      .alterTable('blob_chunks')
+      .addColumn('sha256', 'text', (c) => c.notNull().defaultTo(''))
+      .execute();
+    await db.schema
+      .createIndex('blobs_incomplete')
+      .on('blobs')
+      .columns(['complete', 'updated_at'])
+      .execute();
+  },
+};
+
 /** Every migration, in order. Names sort lexically. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_init': init(dialect) };
+  return { '0001_init': init(dialect), '0002_blob_chunk_hash': blobChunkHash };
 }

@@ -94,6 +94,8 @@ export interface BlobChunksTable {
   blob_id: string;
   n: number;
   size: number;
+  /** SHA-256 of the stored chunk bytes, base64url (migration 0002). */
+  sha256: string;
 }
 export interface EventsTable {
   id: Generated<number>;

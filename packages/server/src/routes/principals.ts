@@ -26,8 +26,11 @@ function linksField(body: unknown): Uint8Array[] {
 
 /** Maps a core chain failure to the wire error. */
 export function chainFailure(e: unknown): never {
-  if (e instanceof ChainError)
-    fail('HUSH_ERR_INVALID_LINK', `link rejected: ${e.message}`, { reason: e.reason });
+  if (e instanceof ChainError) {
+    // A link the author's role does not allow is a rights failure, not a malformed link.
+    const code = e.reason === 'not-authorized' ? 'HUSH_ERR_FORBIDDEN' : 'HUSH_ERR_INVALID_LINK';
+    fail(code, `link rejected: ${e.message}`, { reason: e.reason });
+  }
   throw e;
 }
 

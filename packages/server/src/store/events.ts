@@ -28,20 +28,19 @@ export async function appendEvents(
   if (events.length === 0) return 0;
   if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${EVENT_LOCK})`.execute(trx);
   const now = Date.now();
-  let last = 0;
-  for (const e of events) {
-    const row = await trx
-      .insertInto('events')
-      .values({
+  const rows = await trx
+    .insertInto('events')
+    .values(
+      events.map((e) => ({
         team_id: e.teamId ?? null,
         principal_id: e.principalId ?? null,
         type: e.type,
         data: JSON.stringify(e.data),
         created_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    last = Number(row.id);
-  }
+      })),
+    )
+    .returning('id')
+    .execute();
+  const last = Math.max(...rows.map((r) => Number(r.id)));
   return last;
 }
