@@ -133,12 +133,14 @@ export {
 
 // Envelopes
 export { EnvelopeError, type EnvelopeFailure } from './envelope/errors.js';
+export { envelopeSignatureMessage } from './envelope/content.js';
 export {
   COLLECTION,
   decodeHeader,
   encodeHeader,
   FLAG_TOMBSTONE,
   PROTOCOL_VERSION,
+  splitEnvelope,
   SUITE_V1,
   type Collection,
   type DirectWrap,

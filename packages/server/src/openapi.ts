@@ -15,13 +15,18 @@ type Obj = { [key: string]: Json };
 export const OPENAPI_PATH = '/openapi.json';
 
 const ref = (name: string): Obj => ({ $ref: `#/components/schemas/${name}` });
-const int = (description: string, minimum = 0): Obj => ({ type: 'integer', minimum, description });
-const str = (description: string): Obj => ({ type: 'string', description });
-const bool = (description: string): Obj => ({ type: 'boolean', description });
+const described = (description: string): Obj => (description ? { description } : {});
+const int = (description: string, minimum = 0): Obj => ({
+  type: 'integer',
+  minimum,
+  ...described(description),
+});
+const str = (description: string): Obj => ({ type: 'string', ...described(description) });
+const bool = (description: string): Obj => ({ type: 'boolean', ...described(description) });
 const arr = (items: Obj, description: string, minItems?: number, maxItems?: number): Obj => ({
   type: 'array',
   items,
-  description,
+  ...described(description),
   ...(minItems !== undefined ? { minItems } : {}),
   ...(maxItems !== undefined ? { maxItems } : {}),
 });
@@ -229,7 +234,7 @@ function op(s: OpSpec): Obj {
   );
   const responses: Obj = {};
   for (const [status, r] of Object.entries(s.ok))
-    responses[status] = 'content' in r ? r : jsonResponse('success', r);
+    responses[status] = 'content' in r || 'headers' in r ? r : jsonResponse('success', r);
   for (const code of codes) {
     const status = String(ERRORS[code].status);
     const prev = responses[status] as Obj | undefined;
@@ -718,7 +723,7 @@ const paths: Record<string, Record<string, Obj>> = {
   },
   '/v1/blobs/{blobId}': {
     get: op(download('getBlob', 'Download a complete blob (streamed; one `Range` honoured)')),
-    head: op(download('headBlob', 'The headers of a download, without the body')),
+    head: op(download('headBlob', 'The headers of a download, without the body', true)),
     delete: op({
       id: 'deleteBlob',
       tag: 'blobs',
@@ -819,7 +824,8 @@ const paths: Record<string, Record<string, Obj>> = {
   },
 };
 
-function download(id: string, summary: string): OpSpec {
+/** GET streams the blob; HEAD answers the same status and headers without a body. */
+function download(id: string, summary: string, head = false): OpSpec {
   const headers: Obj = {
     'Content-Length': { schema: { type: 'integer' } },
     'Accept-Ranges': { schema: { type: 'string', const: 'bytes' } },
@@ -845,11 +851,11 @@ function download(id: string, summary: string): OpSpec {
       ),
     ],
     ok: {
-      '200': { description: 'the whole blob', headers, content: bytes },
+      '200': { description: 'the whole blob', headers, ...(head ? {} : { content: bytes }) },
       '206': {
         description: 'the requested range',
         headers: { ...headers, 'Content-Range': { schema: { type: 'string' } } },
-        content: bytes,
+        ...(head ? {} : { content: bytes }),
       },
     },
     errors: [...TEAM_READ, 'HUSH_ERR_BLOB_INCOMPLETE', 'HUSH_ERR_RANGE_NOT_SATISFIABLE'],

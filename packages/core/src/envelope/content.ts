@@ -28,7 +28,16 @@ function aad(header: Uint8Array): Uint8Array {
   return labelled(LABEL.objectAad).fixed(header, header.length).finish();
 }
 
-async function signatureInput(b: CryptoBackend, header: Uint8Array, ciphertext: Uint8Array) {
+/**
+ * The message an author device signs for an envelope:
+ * str("hush/v1/object-sig") || bytes(header) || SHA-256(ciphertext). Exported so the relay
+ * can check signatures with the same bytes clients use.
+ */
+export async function envelopeSignatureMessage(
+  b: CryptoBackend,
+  header: Uint8Array,
+  ciphertext: Uint8Array,
+): Promise<Uint8Array> {
   return labelled(LABEL.objectSig)
     .bytes(header)
     .fixed(await b.sha256(ciphertext), 32)
@@ -48,7 +57,10 @@ export async function sealContent(
   }
   const hb = encodeHeader(header);
   const ciphertext = await b.aesGcmSeal(key, ZERO_NONCE, aad(hb), pad(body));
-  const signature = await b.ed25519Sign(authorSigSeed, await signatureInput(b, hb, ciphertext));
+  const signature = await b.ed25519Sign(
+    authorSigSeed,
+    await envelopeSignatureMessage(b, hb, ciphertext),
+  );
   return encodeEnvelope(hb, ciphertext, signature);
 }
 
@@ -61,13 +73,37 @@ export async function verifyContentSignature(
   sigPk: Uint8Array,
 ): Promise<void> {
   if (
-    !(await b.ed25519Verify(sigPk, await signatureInput(b, headerBytes, ciphertext), signature))
+    !(await b.ed25519Verify(
+      sigPk,
+      await envelopeSignatureMessage(b, headerBytes, ciphertext),
+      signature,
+    ))
   ) {
     throw new EnvelopeError(
       'signature',
       'envelope signature does not verify for its author device',
     );
   }
+}
+
+/**
+ * Asks the caller's rule whether the header's author device may have written this envelope
+ * (`not-authorized` otherwise, with `message`), then checks its signature.
+ */
+export async function checkAuthor(
+  b: CryptoBackend,
+  parts: { header: Uint8Array; ciphertext: Uint8Array; signature: Uint8Array },
+  header: EnvelopeHeader,
+  authorize: (h: EnvelopeHeader) => Promise<Uint8Array> | Uint8Array,
+  message: string,
+): Promise<void> {
+  let sigPk: Uint8Array;
+  try {
+    sigPk = await authorize(header);
+  } catch (e) {
+    throw new EnvelopeError('not-authorized', message, { cause: e });
+  }
+  await verifyContentSignature(b, parts.header, parts.ciphertext, parts.signature, sigPk);
 }
 
 /** Checks the key commitment, decrypts and unpads. */

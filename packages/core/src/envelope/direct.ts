@@ -14,7 +14,7 @@ import { hpkeOpen, hpkeSeal } from '../hpke/index.js';
 import { hkdf } from '../kdf.js';
 import type { ContentKey, DeviceSecretKeys, DirectKey } from '../keys.js';
 import { LABEL, labelled } from '../labels.js';
-import { contentCommitment, openContent, sealContent, verifyContentSignature } from './content.js';
+import { contentCommitment, openContent, sealContent, checkAuthor } from './content.js';
 import { EnvelopeError } from './errors.js';
 import {
   decodeHeader,
@@ -152,17 +152,13 @@ export async function openDirectEnvelope(
     );
   }
   checkExpected(header, ctx.expect);
-  let sigPk: Uint8Array;
-  try {
-    sigPk = await ctx.authorize(header);
-  } catch (e) {
-    throw new EnvelopeError(
-      'not-authorized',
-      'envelope author device is not a device of its author',
-      { cause: e },
-    );
-  }
-  await verifyContentSignature(b, parts.header, parts.ciphertext, parts.signature, sigPk);
+  await checkAuthor(
+    b,
+    parts,
+    header,
+    ctx.authorize,
+    'envelope author device is not a device of its author',
+  );
   const wrap = header.direct.wraps.find((w) => equalBytes(w.deviceId, ctx.me.id));
   if (!wrap) throw new EnvelopeError('no-key', 'envelope has no key wrapped to this device');
   let k: DirectKey;

@@ -10,7 +10,7 @@ import { equalBytes, expectBytes } from '../bytes.js';
 import { hkdf } from '../kdf.js';
 import type { ContentKey, DeviceSecretKeys, TeamKey } from '../keys.js';
 import { LABEL, labelled } from '../labels.js';
-import { contentCommitment, openContent, sealContent, verifyContentSignature } from './content.js';
+import { contentCommitment, openContent, sealContent, checkAuthor } from './content.js';
 import { EnvelopeError } from './errors.js';
 import {
   decodeHeader,
@@ -140,17 +140,13 @@ export async function openTeamEnvelope(
     );
   }
   checkExpected(header, ctx.expect);
-  let sigPk: Uint8Array;
-  try {
-    sigPk = await ctx.authorize(header);
-  } catch (e) {
-    throw new EnvelopeError(
-      'not-authorized',
-      'envelope author had no write right for it in the verified team chain',
-      { cause: e },
-    );
-  }
-  await verifyContentSignature(b, parts.header, parts.ciphertext, parts.signature, sigPk);
+  await checkAuthor(
+    b,
+    parts,
+    header,
+    ctx.authorize,
+    'envelope author had no write right for it in the verified team chain',
+  );
   let teamKey: TeamKey;
   try {
     teamKey = await ctx.keyFor(header.team.generation);

@@ -40,15 +40,10 @@ export function eventRoutes(app: FastifyInstance, ctx: Context): void {
     heartbeatMs: envInt(process.env, 'HUSH_SSE_HEARTBEAT_MS', HEARTBEAT_MS, 10),
     windowRows: envInt(process.env, 'HUSH_SSE_WINDOW_EVENTS', WINDOW_EVENTS, 1),
   });
-  // preClose runs before the listener starts waiting for open connections.
+  // Streams end with a shutdown event before the listener waits for connections; drainOnClose
+  // (routes/ops.ts) then closes each connection as soon as its last response is done.
   app.addHook('preClose', async () => {
     hub.close();
-    // Node closes the connections idle at close() only: one whose response was still in
-    // flight stays open afterwards for the whole keep-alive timeout (72 s in Fastify), and
-    // close() waits for it. Close each one as soon as its response is done.
-    const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
-    sweep.unref();
-    app.server.once('close', () => clearInterval(sweep));
   });
 
   // No automatic HEAD twin: a HEAD request must not open a stream that can never carry data.

@@ -4,14 +4,20 @@
  * canonical header) and the author device's Ed25519 signature over
  * `str("hush/v1/object-sig") || bytes(header) || SHA-256(ciphertext)`.
  *
- * The signature input is built from core's LABEL and Writer, so labels cannot drift; the
- * round-trip tests seal with core and verify here. Verification runs on libuv's thread
+ * Parsing and the signature input come from core, so the relay checks exactly the bytes
+ * clients sign. Verification runs on libuv's thread
  * pool (node:crypto's callback form), so it uses the second core instead of the event
  * loop: Ed25519 verification costs about 110 µs here, as much as everything else a write
  * does on the main thread.
  */
-import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { decodeHeader, LABEL, Reader, Writer, type EnvelopeHeader } from '@hush/core';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import {
+  decodeHeader,
+  envelopeSignatureMessage,
+  splitEnvelope,
+  type EnvelopeHeader,
+} from '@hush/core';
+import { nodeBackend } from '@hush/core/node';
 import { fail } from '../errors.js';
 
 /** A structurally valid envelope, split into its parts. */
@@ -25,21 +31,16 @@ export interface ParsedEnvelope {
 /** Splits and decodes an envelope, or fails with HUSH_ERR_INVALID_ENVELOPE. */
 export function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
   try {
-    const r = new Reader(bytes);
-    const headerBytes = r.bytes();
-    const ciphertext = r.bytes();
-    const signature = r.fixed(64);
-    r.end();
-    return { header: decodeHeader(headerBytes), headerBytes, ciphertext, signature };
+    const parts = splitEnvelope(bytes);
+    return {
+      header: decodeHeader(parts.header),
+      headerBytes: parts.header,
+      ciphertext: parts.ciphertext,
+      signature: parts.signature,
+    };
   } catch {
     fail('HUSH_ERR_INVALID_ENVELOPE', 'the envelope or its header is not canonically encoded');
   }
-}
-
-/** The message the author device signed. */
-export function signatureInput(env: ParsedEnvelope): Uint8Array {
-  const digest = createHash('sha256').update(env.ciphertext).digest();
-  return new Writer().str(LABEL.objectSig).bytes(env.headerBytes).fixed(digest, 32).finish();
 }
 
 // Public keys of active devices are few and hot; importing one costs about 8 µs.
@@ -58,9 +59,12 @@ function publicKey(raw: Uint8Array): KeyObject {
 }
 
 /** Whether the envelope's signature verifies under `sigPk` (off the event loop). */
-export function envelopeSignatureValid(env: ParsedEnvelope, sigPk: Uint8Array): Promise<boolean> {
-  if (sigPk.length !== 32) return Promise.resolve(false);
-  const msg = signatureInput(env);
+export async function envelopeSignatureValid(
+  env: ParsedEnvelope,
+  sigPk: Uint8Array,
+): Promise<boolean> {
+  if (sigPk.length !== 32) return false;
+  const msg = await envelopeSignatureMessage(nodeBackend, env.headerBytes, env.ciphertext);
   return new Promise((resolve) => {
     try {
       verify(null, msg, publicKey(sigPk), env.signature, (err, ok) => resolve(!err && ok));
