@@ -4,7 +4,7 @@
  * else (no stack, no input echo) reaches a client.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Context } from './context.js';
 import { ERRORS, HttpError, type ErrorCode } from './errors.js';
 import { addressLimitHook, retryAfterHook } from './limits/rate-limits.js';
@@ -126,6 +126,12 @@ export function buildApp(
     // Server-chosen request ids (never a client header): logged as reqId, returned as x-request-id.
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // Malformed percent-escapes and over-long path parameters are rejected by the router
+    // before any handler runs: answer them with the same coded error, never echoing the path.
+    frameworkErrors: (err, _req, reply: FastifyReply) => {
+      const e = toHttpError(err);
+      void reply.code(e.status).send({ error: { code: e.code, message: e.message } });
+    },
     forceCloseConnections: false,
   });
   app.addHook('onRequest', async (req, reply) => {

@@ -218,6 +218,10 @@ interface OpSpec {
   auth: 'token' | 'public' | 'optional';
   params?: Obj[];
   body?: Obj;
+  /** The JSON body may be left out (create-upload). */
+  bodyOptional?: boolean;
+  /** A raw `application/octet-stream` body instead of JSON (blob chunks). */
+  rawBody?: string;
   /** Success statuses and their JSON schema (or a full response object for non-JSON). */
   ok: Record<string, Obj>;
   errors: ErrorCode[];
@@ -258,7 +262,25 @@ function op(s: OpSpec): Obj {
       s.auth === 'token' ? [{ bearer: [] }] : s.auth === 'optional' ? [{ bearer: [] }, {}] : [],
     ...(s.params ? { parameters: s.params } : {}),
     ...(s.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: s.body } } } }
+      ? {
+          requestBody: {
+            required: s.bodyOptional !== true,
+            content: { 'application/json': { schema: s.body } },
+          },
+        }
+      : {}),
+    ...(s.rawBody
+      ? {
+          requestBody: {
+            required: true,
+            description: s.rawBody,
+            content: {
+              'application/octet-stream': {
+                schema: { type: 'string', contentMediaType: 'application/octet-stream' },
+              },
+            },
+          },
+        }
       : {}),
     responses,
     'x-hush-error-codes': codes,
@@ -646,6 +668,7 @@ const paths: Record<string, Record<string, Obj>> = {
       auth: 'token',
       params: [P.teamId],
       body: obj({ blobId: ref('Id16') }, ['blobId'], 'may be empty: the server then picks the id'),
+      bodyOptional: true,
       ok: created(
         obj({
           blobId: ref('Id16'),
@@ -664,6 +687,8 @@ const paths: Record<string, Record<string, Obj>> = {
   '/v1/blobs/{blobId}/chunks/{n}': {
     put: op({
       id: 'putBlobChunk',
+      rawBody:
+        'the chunk bytes, 1..--max-chunk-bytes (default 8 MiB), with a Content-Length or chunked encoding',
       tag: 'blobs',
       summary: 'Upload chunk n (raw bytes, 1..--max-chunk-bytes); idempotent for the same bytes',
       auth: 'token',

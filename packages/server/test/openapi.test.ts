@@ -160,6 +160,9 @@ describe('OpenAPI document', () => {
       const params = ((o.parameters as Obj[] | undefined) ?? []).filter((p) => p.in === 'path');
       assert.deepEqual(params.map((p) => p.name).sort(), names.sort(), where);
       for (const p of params) assert.equal(p.required, true, `${where} ${String(p.name)}`);
+      if (method === 'post' || method === 'put')
+        assert.ok(o.requestBody, `${where} documents its request body`);
+      else assert.equal(o.requestBody, undefined, `${where} takes no body`);
       const responses = o.responses as Record<string, Obj>;
       assert.ok(
         Object.keys(responses).some((s) => s.startsWith('2')),

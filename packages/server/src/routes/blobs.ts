@@ -183,7 +183,7 @@ export function blobRoutes(app: FastifyInstance, ctx: Context): void {
       const role = await memberRole(ctx, caller, teamId);
       if (!canWrite(role, COLLECTION.file))
         fail('HUSH_ERR_FORBIDDEN', 'your role cannot upload files');
-      const body: unknown = req.body ?? {};
+      const body: unknown = req.body === undefined ? {} : req.body;
       if (typeof body !== 'object' || body === null || Array.isArray(body) || isStream(body))
         fail('HUSH_ERR_BAD_REQUEST', 'the body must be a JSON object');
       const requested = (body as { blobId?: unknown }).blobId;
