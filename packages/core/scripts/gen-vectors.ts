@@ -31,7 +31,14 @@ import { sealAll } from '../src/stream/all.js';
 import { STREAM_SEALED_CHUNK_SIZE } from '../src/stream/format.js';
 import { deriveStreamKey } from '../src/stream/key.js';
 import { generateTeamKey, keyCommitment } from '../src/team-key.js';
-import { runVector, type Vector } from '../test/vector-model.js';
+import { blindIndex, indexKey } from '../src/blind-index.js';
+import { encodeEntryBody, type EntryBody } from '../src/bodies/entry.js';
+import { encodeFileManifest, type FileManifest } from '../src/bodies/manifest.js';
+import { encodeMessageBody, type MessageBody } from '../src/bodies/message.js';
+import { encodeSnippetBody, type SnippetBody } from '../src/bodies/snippet.js';
+import { Writer } from '../src/encoding/canonical.js';
+import { asTeamKey } from '../src/keys.js';
+import { bodyJson, runVector, type Vector } from '../test/vector-model.js';
 import { Team, World, type Person } from '../test/world.js';
 
 const out = join(new URL('../../../../', import.meta.url).pathname, 'vectors');
@@ -693,6 +700,399 @@ async function keyBoxes() {
   kb('non-canonical', 'a trailing byte', 'keybox.encoding', Uint8Array.of(...box, 0));
 }
 
+async function bodies() {
+  const teamId = b.randomBytes(32);
+  const tk1 = asTeamKey(generateTeamKey(b));
+  const objectId = b.randomBytes(16);
+  const header = (blind?: Uint8Array, id = objectId, objectVersion = 1) => ({
+    objectId: e(id),
+    objectVersion,
+    blindIndex: blind ? e(blind) : null,
+  });
+  const bv = (
+    name: string,
+    description: string,
+    collection: number,
+    body: Uint8Array,
+    expect: string,
+    decoded: object | null,
+    extra: object = {},
+  ) =>
+    add(`body-${name}`, {
+      kind: 'body',
+      description,
+      collection,
+      body: e(body),
+      header: header(),
+      decoded: decoded === null ? null : bodyJson(decoded),
+      expect,
+      ...extra,
+    });
+  const enc = 'envelope.encoding';
+  const patch = (x: Uint8Array, at: number, value: number) => {
+    const t = x.slice();
+    t[at] = value;
+    return t;
+  };
+
+  // messages (10.2)
+  const request: MessageBody = {
+    type: 'request',
+    priority: 'blocking',
+    topic: 'deploy',
+    text: 'May I run the migration on production? Ünïcödé ✓',
+  };
+  const mb = encodeMessageBody(request);
+  bv('message-valid', 'a blocking request with a topic', COLLECTION.message, mb, 'success', {
+    ...request,
+    replyTo: null,
+  });
+  const response: MessageBody = {
+    type: 'response',
+    priority: 'normal',
+    topic: '',
+    replyTo: b.randomBytes(16),
+    text: 'yes',
+  };
+  bv(
+    'message-response',
+    'a response naming the message it answers',
+    COLLECTION.message,
+    encodeMessageBody(response),
+    'success',
+    response,
+  );
+  bv('message-bad-format', 'format byte 02', COLLECTION.message, patch(mb, 0, 2), enc, null);
+  bv(
+    'message-empty',
+    'an empty body (only a tombstone has one)',
+    COLLECTION.message,
+    new Uint8Array(0),
+    enc,
+    null,
+  );
+  bv('message-unknown-type', 'message type 04', COLLECTION.message, patch(mb, 1, 4), enc, null);
+  bv(
+    'message-response-without-reply-to',
+    'a response that names no message',
+    COLLECTION.message,
+    patch(mb, 1, 2),
+    enc,
+    null,
+  );
+  bv(
+    'message-trailing-byte',
+    'one byte after the text',
+    COLLECTION.message,
+    Uint8Array.of(...mb, 0),
+    enc,
+    null,
+  );
+  bv(
+    'message-invalid-utf8',
+    'text holding an encoded surrogate (ed a0 80)',
+    COLLECTION.message,
+    new Writer()
+      .u8(1)
+      .u8(3)
+      .u8(1)
+      .str('')
+      .u8(0)
+      .bytes(Uint8Array.of(0x61, 0xed, 0xa0, 0x80))
+      .finish(),
+    enc,
+    null,
+  );
+
+  // snippets (10.3)
+  const snippet: SnippetBody = {
+    title: 'retry with backoff',
+    language: 'typescript',
+    path: 'src/net/retry.ts',
+    lines: { first: 10, last: 24 },
+    gitRemote: 'https://github.com/example/app.git',
+    commit: b.randomBytes(20),
+    note: 'the delay doubles up to 30 s',
+    kind: 'content',
+    content: 'for (let i = 0; i < 5; i++) {\n  await sleep(2 ** i * 100);\n}\n',
+  };
+  bv(
+    'snippet-valid',
+    'a line range of a file at a SHA-1 commit',
+    COLLECTION.snippet,
+    encodeSnippetBody(snippet),
+    'success',
+    snippet,
+  );
+  const patchSnippet: SnippetBody = {
+    title: 'fix typo',
+    language: '',
+    path: '',
+    gitRemote: '',
+    commit: b.randomBytes(32),
+    note: '',
+    kind: 'patch',
+    content: '--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-helo\n+hello\n',
+  };
+  bv(
+    'snippet-patch',
+    'a patch without path or line range, at a SHA-256 commit',
+    COLLECTION.snippet,
+    encodeSnippetBody(patchSnippet),
+    'success',
+    {
+      ...patchSnippet,
+      lines: null,
+    },
+  );
+  const rawSnippet = (o: Partial<SnippetBody>) => {
+    const s = { ...snippet, ...o };
+    return new Writer()
+      .u8(1)
+      .str(s.title)
+      .str(s.language)
+      .str(s.path)
+      .opt(s.lines, (w, l) => w.u32(l.first).u32(l.last))
+      .str(s.gitRemote)
+      .bytes(s.commit)
+      .str(s.note)
+      .u8(s.kind === 'content' ? 1 : 2)
+      .str(s.content)
+      .finish();
+  };
+  bv(
+    'snippet-path-dot-dot',
+    'path src/../../etc/passwd',
+    COLLECTION.snippet,
+    rawSnippet({ path: 'src/../../etc/passwd' }),
+    enc,
+    null,
+  );
+  bv(
+    'snippet-absolute-path',
+    'path /etc/passwd',
+    COLLECTION.snippet,
+    rawSnippet({ path: '/etc/passwd' }),
+    enc,
+    null,
+  );
+  bv(
+    'snippet-lines-without-path',
+    'a line range with an empty path',
+    COLLECTION.snippet,
+    rawSnippet({ path: '' }),
+    enc,
+    null,
+  );
+  bv(
+    'snippet-empty-line-range',
+    'line range 24 to 10',
+    COLLECTION.snippet,
+    rawSnippet({ lines: { first: 24, last: 10 } }),
+    enc,
+    null,
+  );
+  bv(
+    'snippet-commit-7-bytes',
+    'a 7-byte (abbreviated) commit',
+    COLLECTION.snippet,
+    rawSnippet({ commit: b.randomBytes(7) }),
+    enc,
+    null,
+  );
+  bv(
+    'snippet-remote-with-credentials',
+    'a remote URL that still carries user information',
+    COLLECTION.snippet,
+    rawSnippet({ gitRemote: 'https://user:token@github.com/example/app.git' }),
+    enc,
+    null,
+  );
+
+  // kv and secret entries (10.4)
+  const idx = async (purpose: 'kv' | 'secret', scope: string, name: string) =>
+    blindIndex(b, await indexKey(b, tk1, teamId, purpose), scope, name);
+  const keys = { teamKey1: e(tk1), teamId: e(teamId) };
+  const kv: EntryBody = {
+    environment: 'prod',
+    name: 'http.timeout',
+    value: utf8('{ "ms": 3000 }'),
+    comment: 'raised after the outage',
+  };
+  const kvBody = encodeEntryBody(kv, 'kv');
+  const kvIndex = await idx('kv', 'prod', 'http.timeout');
+  bv('kv-valid', 'a kv entry with its blind index', COLLECTION.kv, kvBody, 'success', kv, {
+    ...keys,
+    header: header(kvIndex),
+  });
+  const secret: EntryBody = {
+    environment: 'prod',
+    name: 'DATABASE_URL',
+    value: b.randomBytes(24),
+    comment: '',
+  };
+  const secretBody = encodeEntryBody(secret, 'secret');
+  const secretIndex = await idx('secret', 'prod', 'DATABASE_URL');
+  bv(
+    'secret-valid',
+    'a secret (any octets) with its blind index',
+    COLLECTION.secret,
+    secretBody,
+    'success',
+    secret,
+    {
+      ...keys,
+      header: header(secretIndex),
+    },
+  );
+  const notJson = encodeEntryBody({ ...kv, value: utf8('ms: 3000') }, 'secret');
+  bv(
+    'kv-value-not-json',
+    'a kv value that is not JSON (valid as a secret)',
+    COLLECTION.kv,
+    notJson,
+    enc,
+    null,
+    {
+      ...keys,
+      header: header(kvIndex),
+    },
+  );
+  bv(
+    'kv-name-empty',
+    'an entry with an empty name',
+    COLLECTION.kv,
+    new Writer().u8(1).str('prod').str('').bytes(utf8('1')).str('').finish(),
+    enc,
+    null,
+    { ...keys, header: header(await idx('kv', 'prod', '')) },
+  );
+  bv(
+    'kv-other-name',
+    'the header carries the blind index of another name',
+    COLLECTION.kv,
+    kvBody,
+    'envelope.context',
+    null,
+    {
+      ...keys,
+      header: header(await idx('kv', 'prod', 'http.retries')),
+    },
+  );
+  bv(
+    'secret-other-environment',
+    'the header carries the index of the same name in another environment',
+    COLLECTION.secret,
+    secretBody,
+    'envelope.context',
+    null,
+    { ...keys, header: header(await idx('secret', 'dev', 'DATABASE_URL')) },
+  );
+  bv(
+    'secret-kv-index',
+    'a secret filed under the kv-purpose index of its name',
+    COLLECTION.secret,
+    secretBody,
+    'envelope.context',
+    null,
+    { ...keys, header: header(await idx('kv', 'prod', 'DATABASE_URL')) },
+  );
+  bv(
+    'kv-no-index',
+    'a kv entry whose header has no blind index',
+    COLLECTION.kv,
+    kvBody,
+    'envelope.context',
+    null,
+    keys,
+  );
+
+  // file manifests (10.5)
+  const manifest: FileManifest = {
+    name: 'reports/q3.pdf',
+    mediaType: 'application/pdf',
+    size: 65537,
+    mtime: 1_700_000_000_000,
+    contentKey: b.randomBytes(32),
+    streamObjectId: objectId,
+    streamVersion: 1,
+    blobId: b.randomBytes(16),
+    chunkCount: 2,
+    sha256: b.randomBytes(32),
+  };
+  const rawManifest = (o: Partial<FileManifest>) => {
+    const m = { ...manifest, ...o };
+    return new Writer()
+      .u8(1)
+      .str(m.name)
+      .str(m.mediaType)
+      .u64(m.size)
+      .u64(m.mtime)
+      .fixed(m.contentKey, 32)
+      .fixed(m.streamObjectId, 16)
+      .u64(m.streamVersion)
+      .fixed(m.blobId, 16)
+      .u64(m.chunkCount)
+      .fixed(m.sha256, 32)
+      .finish();
+  };
+  const fileBody = encodeFileManifest(manifest);
+  bv(
+    'file-valid',
+    'a manifest of a two-chunk file',
+    COLLECTION.file,
+    fileBody,
+    'success',
+    manifest,
+  );
+  bv(
+    'file-chunk-count-mismatch',
+    'size 65 536 with chunkCount 2',
+    COLLECTION.file,
+    rawManifest({ size: 65536 }),
+    enc,
+    null,
+  );
+  bv(
+    'file-media-type-parameters',
+    'media type with a parameter',
+    COLLECTION.file,
+    rawManifest({ mediaType: 'text/plain; charset=utf-8' }),
+    enc,
+    null,
+  );
+  bv(
+    'file-name-dot-dot',
+    'file name ../q3.pdf',
+    COLLECTION.file,
+    rawManifest({ name: '../q3.pdf' }),
+    enc,
+    null,
+  );
+  bv(
+    'file-other-object',
+    "the manifest's stream object id is not the header's object id",
+    COLLECTION.file,
+    fileBody,
+    'envelope.context',
+    null,
+    {
+      header: header(undefined, b.randomBytes(16)),
+    },
+  );
+  bv(
+    'file-other-version',
+    'served in an envelope of object version 2',
+    COLLECTION.file,
+    fileBody,
+    'envelope.context',
+    null,
+    {
+      header: header(undefined, objectId, 2),
+    },
+  );
+}
+
 function encodings() {
   const bv = (name: string, input: string, expect: string, hex = '') =>
     add(`base64url-${name}`, {
@@ -734,6 +1134,7 @@ await envelopes(w, alice, bob, team);
 await streams();
 await chains();
 await keyBoxes();
+await bodies();
 encodings();
 
 // Check every scenario against the reference first; write nothing unless all agree.

@@ -173,3 +173,20 @@ export { deriveStreamKey, type StreamKey } from './stream/key.js';
 export { StreamOpener, StreamSealer } from './stream/chunk.js';
 export { openAll, sealAll } from './stream/all.js';
 export { decryptStream, encryptStream } from './stream/web.js';
+
+// Object bodies
+export { decodeMessageBody, encodeMessageBody, type MessageBody } from './bodies/message.js';
+export { decodeSnippetBody, encodeSnippetBody, type SnippetBody } from './bodies/snippet.js';
+export {
+  checkEntryIndex,
+  decodeEntryBody,
+  encodeEntryBody,
+  type EntryBody,
+} from './bodies/entry.js';
+export {
+  checkManifestHeader,
+  decodeFileManifest,
+  encodeFileManifest,
+  type FileManifest,
+} from './bodies/manifest.js';
+export { checkSnippetPath, stripGitCredentials } from './bodies/path.js';

@@ -11,7 +11,7 @@ import { TeamState } from '../src/chain/team.js';
 import { fromBase64url as d } from '../src/encoding/base64url.js';
 import { openDirectEnvelope } from '../src/envelope/direct.js';
 import { EnvelopeError } from '../src/envelope/errors.js';
-import type { Collection, EnvelopeHeader } from '../src/envelope/header.js';
+import { COLLECTION, type Collection, type EnvelopeHeader } from '../src/envelope/header.js';
 import { openTeamEnvelope } from '../src/envelope/team.js';
 import { EncodingError, HushError } from '../src/errors.js';
 import { parseInviteToken } from '../src/invite.js';
@@ -20,7 +20,17 @@ import type { TeamKey } from '../src/keys.js';
 import { openAll } from '../src/stream/all.js';
 import { deriveStreamKey } from '../src/stream/key.js';
 import { StreamError } from '../src/stream/errors.js';
-import { fromBase64url } from '../src/encoding/base64url.js';
+import { fromBase64url, toBase64url } from '../src/encoding/base64url.js';
+import { indexKey } from '../src/blind-index.js';
+import { checkEntryIndex, decodeEntryBody, encodeEntryBody } from '../src/bodies/entry.js';
+import {
+  checkManifestHeader,
+  decodeFileManifest,
+  encodeFileManifest,
+} from '../src/bodies/manifest.js';
+import { decodeMessageBody, encodeMessageBody } from '../src/bodies/message.js';
+import { decodeSnippetBody, encodeSnippetBody } from '../src/bodies/snippet.js';
+import { asTeamKey } from '../src/keys.js';
 
 /** One vector file. Binary fields are canonical base64url. */
 export interface Vector {
@@ -33,7 +43,8 @@ export interface Vector {
     | 'team-chain'
     | 'key-box'
     | 'base64url'
-    | 'invite-token';
+    | 'invite-token'
+    | 'body';
   /** `success` or `<area>.<reason>`, e.g. `envelope.signature`, `chain.bad-prev`. */
   readonly expect: string;
   readonly [field: string]: unknown;
@@ -65,6 +76,78 @@ async function verifyPrincipals(b: CryptoBackend, v: Vector) {
     states.set(toHex(st.id), st);
   }
   return (id: Uint8Array) => states.get(toHex(id));
+}
+
+/**
+ * The JSON form of a decoded body, as a vector's `decoded` field holds it: the body's fields
+ * by name, binary values as base64url, an absent optional field (`replyTo`, `lines`) as null,
+ * keys sorted so that two forms compare as strings.
+ */
+export function bodyJson(x: unknown): unknown {
+  if (x instanceof Uint8Array) return toBase64url(x);
+  if (x === undefined) return null;
+  if (typeof x !== 'object' || x === null) return x;
+  const o = x as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, bodyJson(o[k])]),
+  );
+}
+
+const OPTIONAL_FIELDS: Partial<Record<number, string>> = {
+  [COLLECTION.message]: 'replyTo',
+  [COLLECTION.snippet]: 'lines',
+};
+
+/** Decodes a body of `collection`, runs its header checks (10.4, 10.5), re-encodes it. */
+async function runBody(b: CryptoBackend, v: Vector): Promise<string> {
+  const body = bin(v, 'body');
+  const collection = v.collection as number;
+  const h = v.header as { objectId: string; objectVersion: number; blindIndex: string | null };
+  const header = {
+    collection: collection as Collection,
+    objectId: d(h.objectId),
+    objectVersion: h.objectVersion,
+    blindIndex: h.blindIndex === null ? undefined : d(h.blindIndex),
+  };
+  let decoded: object;
+  let again: Uint8Array;
+  switch (collection) {
+    case COLLECTION.message: {
+      const m = decodeMessageBody(body);
+      [decoded, again] = [m, encodeMessageBody(m)];
+      break;
+    }
+    case COLLECTION.snippet: {
+      const s = decodeSnippetBody(body);
+      [decoded, again] = [s, encodeSnippetBody(s)];
+      break;
+    }
+    case COLLECTION.kv:
+    case COLLECTION.secret: {
+      const c = collection === COLLECTION.kv ? 'kv' : 'secret';
+      const e = decodeEntryBody(body, c);
+      const tk1 = asTeamKey(bin(v, 'teamKey1'));
+      await checkEntryIndex(b, (p) => indexKey(b, tk1, bin(v, 'teamId'), p), header, e);
+      [decoded, again] = [e, encodeEntryBody(e, c)];
+      break;
+    }
+    case COLLECTION.file: {
+      const m = decodeFileManifest(body);
+      checkManifestHeader(header, m);
+      [decoded, again] = [m, encodeFileManifest(m)];
+      break;
+    }
+    default:
+      throw new Error(`vector names unknown collection ${collection}`);
+  }
+  const optional = OPTIONAL_FIELDS[collection];
+  const full = optional && !(optional in decoded) ? { ...decoded, [optional]: null } : decoded;
+  if (toHex(again) !== toHex(body)) return 'mismatch';
+  return JSON.stringify(bodyJson(full)) === JSON.stringify(bodyJson(v.decoded))
+    ? 'success'
+    : 'mismatch';
 }
 
 /** Runs one vector; resolves to `success` or the failure class. */
@@ -156,6 +239,8 @@ export async function runVector(b: CryptoBackend, v: Vector): Promise<string> {
       case 'invite-token':
         parseInviteToken(s(v, 'token'));
         return 'success';
+      case 'body':
+        return await runBody(b, v);
     }
   } catch (e) {
     return failureClass(e);

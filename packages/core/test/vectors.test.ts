@@ -30,6 +30,8 @@ describe('vectors', () => {
       'team-chain-invite-expired',
       'team-chain-invite-reused',
       'key-box-other-device',
+      'body-message',
+      'body-file',
     ]) {
       assert.ok(names.includes(needed), `missing vector ${needed}`);
     }
