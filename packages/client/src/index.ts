@@ -1,1 +1,72 @@
-export {};
+/**
+ * `@hush/client`: the hush SDK. Every read is verified (chains from the pinned head, key
+ * boxes against commitments, envelope signatures and author rights); nothing unverified is
+ * returned. Design: docs/CLIENT.md.
+ *
+ * The API (all methods async unless marked sync):
+ *
+ * ```ts
+ * Hush.init({ home?, server, name, agent?: { sponsor? }, passphrase?, operatorToken?,
+ *             insecureTransport?, fetch?, timeoutMs? }): Hush     // keys, register, sign in
+ * Hush.open({ home?, server?, passphrase?, insecureTransport?, fetch?, timeoutMs? }): Hush
+ * hush.whoami(): WhoAmI                              // sync: { principalId, deviceId, kind, name, server, home, fingerprint }
+ * hush.fingerprint(principalId?): string             // sync: safety number (6 groups own, 12 groups pair)
+ * hush.fingerprintOf(member): string                 // pair safety number, member by id or display name
+ * hush.join(token): TeamInfo                         // = hush.teams.join
+ * hush.watch({ team?, signal?, retryMs? }): AsyncIterable<HushEvent>   // SSE, Last-Event-ID resume
+ * hush.takeWarnings(): string[]                      // sync: non-fatal findings
+ *
+ * hush.teams.create(name): TeamInfo
+ * hush.teams.list(): TeamInfo[]                      // verified; names decrypted
+ * hush.teams.show(team): TeamDetail                  // memberList, roles, devices, generation, head, audit
+ * hush.teams.invite(team, { role?, expiresInMs? }): string   // the token text
+ * hush.teams.join(token): TeamInfo
+ * hush.teams.add(team, principalId, role?): TeamInfo
+ * hush.teams.remove(team, member): TeamInfo          // rotates in the same append
+ * hush.teams.setRole(team, member, role): TeamInfo
+ * hush.teams.rotate(team): TeamInfo
+ * hush.teams.leave(team): TeamInfo
+ *
+ * hush.messages.send(target, { text, topic?, type?, priority?, replyTo? }): MessageRef
+ *   // target: team id or name, or "@member" (principal id or display name)
+ * hush.messages.inbox({ team?, unread?, offline? }): Message[]   // verified, newest last
+ * hush.messages.read(id) / ack(id): Message
+ * hush.messages.thread(id): Message[]
+ *
+ * hush.outbox.list(): OutboxEntry[]
+ * hush.outbox.flush(): FlushResult
+ * ```
+ *
+ * `team` arguments take a team id or its decrypted name; `member` arguments a principal id
+ * or a display name given by a verified team chain (with or without a leading `@`).
+ * Errors are typed: VerificationError (with `reason`), AuthError, NetworkError,
+ * NotFoundError, ConflictError, UsageError, LocalStateError, all subclasses of ClientError.
+ *
+ * @example
+ * import { Hush } from '@hush/client';
+ * const alice = await Hush.init({ home: '/tmp/alice', server: 'http://127.0.0.1:7474', name: 'alice' });
+ * const team = await alice.teams.create('platform');
+ * const token = await alice.teams.invite(team.id, { role: 'writer' });
+ * // on bob's machine: await bob.join(token)
+ * await alice.messages.send('platform', { text: 'hello' });
+ */
+export { Hush, type FlushResult, type InitOptions, type OpenOptions, type WhoAmI } from './hush.js';
+export type { ApiOptions } from './api.js';
+export type { AuditResult } from './audit.js';
+export {
+  AuthError,
+  ClientError,
+  ConflictError,
+  LocalStateError,
+  NetworkError,
+  NotFoundError,
+  UsageError,
+  VerificationError,
+  type ErrorOptions,
+} from './errors.js';
+export type { Message, MessageRef, InboxOptions, SendOptions } from './messages.js';
+export type { OutboxEntry } from './node/outbox.js';
+export { defaultHome } from './node/paths.js';
+export { safetyNumber } from './node/fingerprint.js';
+export type { InviteOptions, MemberInfo, TeamDetail, TeamInfo } from './teams.js';
+export type { HushEvent, WatchOptions } from './watch.js';

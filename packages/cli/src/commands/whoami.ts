@@ -1,0 +1,28 @@
+/** `hush whoami`: this device's principal, device, kind, server and fingerprint. */
+import type { Command } from 'commander';
+import { globals, openHush } from '../context.js';
+import { fields, printJson } from '../output.js';
+
+/** Registers `hush whoami`. */
+export function register(program: Command): void {
+  program
+    .command('whoami')
+    .summary('show this identity')
+    .addHelpText('after', '\nExamples:\n  hush whoami\n  hush whoami --json')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const hush = await openHush(g);
+      const me = hush.whoami();
+      if (g.json) {
+        printJson(me);
+        return;
+      }
+      fields([
+        ['principal', me.principalId],
+        ['device', me.deviceId],
+        ['kind', me.kind],
+        ['server', me.server],
+        ['fingerprint', me.fingerprint],
+      ]);
+    });
+}

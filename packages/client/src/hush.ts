@@ -1,0 +1,294 @@
+/**
+ * The SDK entry point: `Hush.init` creates a device and principal and registers it;
+ * `Hush.open` loads an identity and its verified state. Namespaces `teams`, `messages`,
+ * `outbox` and `watch()` do the rest.
+ */
+import {
+  fromBase64url,
+  generateDevice,
+  principalGenesis,
+  toBase64url,
+  type CryptoBackend,
+} from '@hush/core';
+import { nodeBackend } from '@hush/core/node';
+import { Api, checkServerUrl, type ApiOptions } from './api.js';
+import { Chains } from './chains.js';
+import { findPrincipal, findTeam, parseId, syncTeamFull, type Ctx } from './context.js';
+import { LocalStateError, NotFoundError, UsageError } from './errors.js';
+import { readJson, writeJsonAtomic, ensureDir } from './node/atomic.js';
+import { safetyNumber } from './node/fingerprint.js';
+import { loadIdentity, saveIdentity, type Identity } from './node/keystore.js';
+import { flush, pending, type OutboxEntry } from './node/outbox.js';
+import { homePaths, type HomePaths } from './node/paths.js';
+import { Messages, type Message } from './messages.js';
+import { emptyState, parseState, SecretBox, type StateData } from './state.js';
+import { Teams } from './teams.js';
+import { watchEvents, type HushEvent, type WatchOptions } from './watch.js';
+
+/** Options of `Hush.init`. */
+export interface InitOptions extends ApiOptions {
+  /** The home directory (default: HUSH_HOME, XDG, ~/.config/hush). */
+  readonly home?: string;
+  /** The relay URL. */
+  readonly server: string;
+  /** Display name, sealed into teams this principal joins. */
+  readonly name: string;
+  /** Create an agent principal, optionally naming its sponsor's principal id. */
+  readonly agent?: { readonly sponsor?: string };
+  /** Wrap the device keys with this passphrase (scrypt). */
+  readonly passphrase?: string;
+  /** Operator token for a relay whose registration is invite-only. */
+  readonly operatorToken?: string;
+}
+
+/** Options of `Hush.open`. */
+export interface OpenOptions extends ApiOptions {
+  readonly home?: string;
+  /** Use another relay URL than the remembered one (the session starts afresh). */
+  readonly server?: string;
+  /** The passphrase of a wrapped identity. */
+  readonly passphrase?: string;
+}
+
+/** What `whoami` reports. */
+export interface WhoAmI {
+  readonly principalId: string;
+  readonly deviceId: string;
+  readonly kind: 'human' | 'agent';
+  readonly name: string;
+  readonly server: string;
+  readonly home: string;
+  readonly fingerprint: string;
+}
+
+/** What `outbox.flush` reports. */
+export interface FlushResult {
+  readonly delivered: readonly { objectId: string; seq: number }[];
+  readonly failed: readonly { objectId: string; error: string }[];
+  readonly remaining: number;
+}
+
+/** An identity on one device, connected to its relay. */
+export class Hush {
+  /** Team operations. */
+  readonly teams: Teams;
+  /** Messages to teams and members. */
+  readonly messages: Messages;
+  /** The offline outbox. */
+  readonly outbox: {
+    readonly list: () => Promise<OutboxEntry[]>;
+    readonly flush: () => Promise<FlushResult>;
+  };
+  readonly #ctx: Ctx;
+
+  private constructor(ctx: Ctx) {
+    this.#ctx = ctx;
+    this.teams = new Teams(ctx);
+    this.messages = new Messages(ctx, this.teams);
+    this.outbox = {
+      list: () => pending(ctx.paths.outbox),
+      flush: () => this.#flush(),
+    };
+  }
+
+  async #flush(): Promise<FlushResult> {
+    const r = await flush(this.#ctx.paths.outbox, this.#ctx.api);
+    for (const f of r.failed) this.#ctx.warnings.push(`outbox: ${f.objectId} refused: ${f.error}`);
+    return r;
+  }
+
+  /** Non-fatal findings (a member's malformed body, a refused queued envelope). Cleared by reading. */
+  takeWarnings(): string[] {
+    return this.#ctx.warnings.splice(0);
+  }
+
+  static async #connect(
+    b: CryptoBackend,
+    paths: HomePaths,
+    id: Identity,
+    data: StateData,
+    opts: ApiOptions,
+  ): Promise<Hush> {
+    const secrets = new SecretBox(b, id.stateKey);
+    let saving: Promise<void> = Promise.resolve();
+    const ctx: Ctx = {
+      b,
+      id,
+      data,
+      paths,
+      chains: new Chains(b, data, secrets),
+      warnings: [],
+      api: new Api(
+        data.server,
+        b,
+        id.device,
+        async (t) => {
+          data.refreshToken = await secrets.seal(new TextEncoder().encode(t));
+          await ctx.save();
+        },
+        opts,
+      ),
+      save: () =>
+        (saving = saving.catch(() => undefined).then(() => writeJsonAtomic(paths.state, data))),
+      flushOutbox: async () => {
+        const r = await flush(paths.outbox, ctx.api);
+        for (const f of r.failed) ctx.warnings.push(`outbox: ${f.objectId} refused: ${f.error}`);
+      },
+    };
+    if (data.refreshToken) {
+      try {
+        ctx.api.refreshToken = new TextDecoder().decode(await secrets.open(data.refreshToken));
+      } catch {
+        delete data.refreshToken;
+      }
+    }
+    await ctx.chains.load();
+    return new Hush(ctx);
+  }
+
+  /**
+   * Creates this device's keys and principal, registers it with the relay, signs in and
+   * saves identity.json and state.json.
+   * @example
+   * const hush = await Hush.init({ home: '/tmp/alice', server: 'http://127.0.0.1:7474', name: 'alice' });
+   */
+  static async init(opts: InitOptions): Promise<Hush> {
+    const b = nodeBackend;
+    const paths = homePaths(opts.home);
+    checkServerUrl(opts.server, opts.insecureTransport);
+    if ((await readJson(paths.identity)) !== undefined)
+      throw new LocalStateError(`${paths.home} already holds a hush identity`);
+    if (!opts.name) throw new UsageError('a name is required');
+    let sponsor: Uint8Array | undefined;
+    if (opts.agent?.sponsor) {
+      sponsor = parseId(opts.agent.sponsor);
+      if (!sponsor) throw new UsageError('the sponsor must be a principal id');
+    }
+    const device = await generateDevice(b);
+    const genesis = await principalGenesis(b, device, {
+      ...(opts.agent ? { agent: true } : {}),
+      ...(sponsor ? { sponsor } : {}),
+    });
+    const server = opts.server.replace(/\/+$/, '');
+    const data = emptyState(server);
+    const noSession = new Api(server, b, device, async () => undefined, opts);
+    await noSession.request(
+      'POST',
+      '/v1/principals',
+      { links: [toBase64url(genesis.bytes)] },
+      {
+        auth: false,
+        ...(opts.operatorToken ? { headers: { 'x-hush-operator-token': opts.operatorToken } } : {}),
+      },
+    );
+    await ensureDir(paths.home);
+    const id = await saveIdentity(
+      paths.identity,
+      { principalId: genesis.hash, device, kind: opts.agent ? 'agent' : 'human', name: opts.name },
+      opts.passphrase,
+    );
+    const hush = await Hush.#connect(b, paths, id, data, opts);
+    await hush.#ctx.chains.addPrincipal([genesis.bytes]);
+    await hush.#ctx.api.signIn();
+    await hush.#ctx.save();
+    return hush;
+  }
+
+  /**
+   * Loads the identity and verified state of a home (re-verifying every stored chain).
+   * @example
+   * const hush = await Hush.open({ home: '/tmp/alice' });
+   * for (const m of await hush.messages.inbox({ unread: true })) console.log(m.from.name, m.text);
+   */
+  static async open(opts: OpenOptions = {}): Promise<Hush> {
+    const b = nodeBackend;
+    const paths = homePaths(opts.home);
+    const id = await loadIdentity(paths.identity, opts.passphrase);
+    const raw = await readJson(paths.state);
+    if (raw === undefined && !opts.server)
+      throw new LocalStateError(`${paths.state} is missing: give the server URL`);
+    const data = raw === undefined ? emptyState(opts.server as string) : parseState(raw);
+    if (opts.server && opts.server.replace(/\/+$/, '') !== data.server) {
+      data.server = opts.server.replace(/\/+$/, '');
+      delete data.refreshToken;
+      delete data.eventCursor;
+    }
+    const hush = await Hush.#connect(b, paths, id, data, opts);
+    if (!hush.#ctx.data.principals[toBase64url(id.principalId)])
+      await hush.#ctx.chains.syncPrincipal(hush.#ctx.api, id.principalId);
+    return hush;
+  }
+
+  /** Who this device is. */
+  whoami(): WhoAmI {
+    const { id, data, paths } = this.#ctx;
+    return {
+      principalId: toBase64url(id.principalId),
+      deviceId: toBase64url(id.device.id),
+      kind: id.kind,
+      name: id.name,
+      server: data.server,
+      home: paths.home,
+      fingerprint: this.fingerprint(),
+    };
+  }
+
+  /**
+   * A safety number to compare out of band: this principal's own (6 groups of 5 digits), or,
+   * given another principal (id, or a member's display name from a verified team), the pair's
+   * (12 groups, the same on both sides). See node/fingerprint.ts for the derivation.
+   */
+  fingerprint(principalId?: string): string {
+    const me = this.#ctx.id.principalId;
+    if (principalId === undefined) return safetyNumber(me);
+    const other = parseId(principalId.replace(/^@/, ''));
+    if (!other)
+      throw new UsageError('fingerprint takes a principal id (use fingerprintOf for a name)');
+    return safetyNumber(me, other);
+  }
+
+  /** Like `fingerprint`, resolving a display name through the verified teams. */
+  async fingerprintOf(member: string): Promise<string> {
+    return safetyNumber(this.#ctx.id.principalId, await findPrincipal(this.#ctx, member));
+  }
+
+  /** Joins a team with an invite token (see `teams.join`). */
+  join(token: string) {
+    return this.teams.join(token);
+  }
+
+  /**
+   * Live events (SSE with Last-Event-ID resume). New messages are verified before they are
+   * yielded; stop with `opts.signal`.
+   */
+  watch(opts: WatchOptions = {}): AsyncIterable<HushEvent> {
+    const ctx = this.#ctx;
+    const seen = new Set<string>();
+    let primed = false;
+    let teamFilter: string | undefined;
+    const onChange = async (team: string | undefined): Promise<Message[]> => {
+      if (!primed) {
+        primed = true;
+        if (opts.team) teamFilter = toBase64url(await findTeam(ctx, opts.team));
+        for (const m of await this.messages.inbox({ offline: true })) seen.add(m.id);
+      }
+      if (team !== undefined) {
+        if (teamFilter && team !== teamFilter) return [];
+        try {
+          await syncTeamFull(ctx, fromBase64url(team));
+          await this.messages.syncTeamObjects(fromBase64url(team));
+        } catch (e) {
+          if (!(e instanceof NotFoundError)) throw e;
+        }
+      } else if (!teamFilter) await this.messages.syncInbox();
+      const fresh = (
+        await this.messages.inbox({ offline: true, ...(teamFilter ? { team: teamFilter } : {}) })
+      ).filter((m) => !seen.has(m.id));
+      for (const m of fresh) seen.add(m.id);
+      return fresh;
+    };
+    return {
+      [Symbol.asyncIterator]: () => watchEvents(ctx, opts, onChange)[Symbol.asyncIterator](),
+    };
+  }
+}

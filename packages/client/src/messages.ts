@@ -1,0 +1,475 @@
+/**
+ * Messages (PROTOCOL.md section 10.2) to a team (team envelope) or to @member (direct
+ * envelope). Reads sync and verify first (steps 1-5); every envelope is opened with core's
+ * checks against the verified chains before it is cached, and opened again when shown.
+ * Writes seal, queue in the outbox, then post.
+ */
+import {
+  COLLECTION,
+  decodeHeader,
+  decodeMessageBody,
+  encodeMessageBody,
+  FLAG_TOMBSTONE,
+  fromBase64url,
+  openDirectEnvelope,
+  openTeamEnvelope,
+  sealDirectEnvelope,
+  sealTeamEnvelope,
+  splitEnvelope,
+  toBase64url,
+  type EnvelopeHeader,
+  type MessageBody,
+} from '@hush/core';
+import {
+  findPrincipal,
+  findTeam,
+  memberName,
+  syncTeamFull,
+  syncTeamOrCached,
+  teamName,
+  type Ctx,
+} from './context.js';
+import {
+  NetworkError,
+  NotFoundError,
+  UsageError,
+  VerificationError,
+  verificationFailure,
+} from './errors.js';
+import { join } from 'node:path';
+import { removeFile } from './node/atomic.js';
+import { deliver, enqueue, type OutboxEntry } from './node/outbox.js';
+import type { CachedDirect, CachedObject } from './state.js';
+import type { Teams } from './teams.js';
+
+/** What `messages.send` takes besides the target. */
+export interface SendOptions {
+  readonly text: string;
+  readonly topic?: string;
+  /** Default `notification`; a `response` needs `replyTo`. */
+  readonly type?: MessageBody['type'];
+  readonly priority?: MessageBody['priority'];
+  /** Object id (base64url) of the message this one answers. */
+  readonly replyTo?: string;
+}
+
+/** A sent message: delivered (with its relay sequence number) or queued in the outbox. */
+export interface MessageRef {
+  readonly id: string;
+  readonly team?: string;
+  readonly to?: string;
+  readonly queued: boolean;
+  readonly seq?: number;
+}
+
+/** A verified, decoded message. */
+export interface Message {
+  readonly id: string;
+  readonly team?: { readonly id: string; readonly name: string };
+  readonly direct: boolean;
+  readonly from: { readonly principalId: string; readonly name: string };
+  /** Recipient principal ids of a direct message (the sender included). */
+  readonly to?: readonly string[];
+  readonly createdAt: number;
+  readonly type: MessageBody['type'];
+  readonly priority: MessageBody['priority'];
+  readonly topic: string;
+  readonly replyTo?: string;
+  readonly text: string;
+  readonly read: boolean;
+  readonly acked: boolean;
+}
+
+/** Filters of `messages.inbox`. */
+export interface InboxOptions {
+  /** Only this team (id or name); direct messages are left out then. */
+  readonly team?: string;
+  /** Only messages not marked read (own messages count as read). */
+  readonly unread?: boolean;
+  /** Use only what is verified and cached locally (no relay round trip). */
+  readonly offline?: boolean;
+}
+
+interface Opened {
+  header: EnvelopeHeader;
+  body: Uint8Array;
+}
+
+/** The message namespace of the SDK (`hush.messages`). */
+export class Messages {
+  readonly #decoded = new Map<string, Message | null>();
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly teams: Teams,
+  ) {}
+
+  /** Sends a message to a team (id or name) or to `@member` (id or display name). */
+  async send(target: string, opts: SendOptions): Promise<MessageRef> {
+    const { ctx } = this;
+    checkText(opts.text);
+    const body = encodeMessageBody({
+      type: opts.type ?? 'notification',
+      priority: opts.priority ?? 'normal',
+      topic: opts.topic ?? '',
+      ...(opts.replyTo ? { replyTo: fromBase64url(opts.replyTo) } : {}),
+      text: opts.text,
+    });
+    let entry: OutboxEntry;
+    await ctx.flushOutbox();
+    if (target.startsWith('@')) {
+      const to = await findPrincipal(ctx, target);
+      const devices = [];
+      for (const p of [to, ctx.id.principalId]) {
+        let st;
+        try {
+          st = await ctx.chains.syncPrincipal(ctx.api, p);
+        } catch (e) {
+          st = ctx.chains.resolve(p);
+          if (!(e instanceof NetworkError) || !st) throw e;
+        }
+        devices.push(...st.activeDevices().map((d) => ({ id: d.id, kemPk: d.kemPk })));
+      }
+      const { envelope, header } = await sealDirectEnvelope(ctx.b, {
+        recipients: [to],
+        devices,
+        author: ctx.id.principalId,
+        device: ctx.id.device,
+        collection: COLLECTION.message,
+        body,
+      });
+      entry = {
+        kind: 'direct',
+        objectId: toBase64url(header.objectId),
+        version: 1,
+        envelope: toBase64url(envelope),
+        queuedAt: Date.now(),
+      };
+    } else {
+      const teamId = await findTeam(ctx, target);
+      const st = await syncTeamOrCached(ctx, teamId);
+      if (st.roleOf(ctx.id.principalId) === undefined)
+        throw new NotFoundError('you are not a member of that team');
+      await this.teams.ensureWritable(st);
+      const cur = ctx.chains.teams.get(toBase64url(teamId)) ?? st;
+      const generation = cur.current.generation;
+      const { envelope, header } = await sealTeamEnvelope(ctx.b, {
+        teamId,
+        generation,
+        chainSeq: cur.seq,
+        key: await ctx.chains.keyFor(teamId, generation),
+        author: ctx.id.principalId,
+        device: ctx.id.device,
+        collection: COLLECTION.message,
+        body,
+      });
+      entry = {
+        kind: 'team',
+        team: toBase64url(teamId),
+        objectId: toBase64url(header.objectId),
+        version: 1,
+        envelope: toBase64url(envelope),
+        queuedAt: Date.now(),
+      };
+    }
+    await enqueue(ctx.paths.outbox, entry);
+    ctx.data.read.push(entry.objectId);
+    await ctx.save();
+    const ref = { id: entry.objectId, ...(entry.team ? { team: entry.team } : { to: target }) };
+    try {
+      const d = await deliver(ctx.api, entry);
+      await removeFile(join(ctx.paths.outbox, `${entry.objectId}.json`));
+      return { ...ref, queued: false, seq: d.seq };
+    } catch (e) {
+      if (e instanceof NetworkError) return { ...ref, queued: true };
+      throw e;
+    }
+  }
+
+  async #openTeam(teamId: Uint8Array, o: CachedObject): Promise<Opened> {
+    const { ctx } = this;
+    const env = fromBase64url(o.envelope);
+    const st = ctx.chains.teams.get(toBase64url(teamId));
+    if (!st) throw new NotFoundError('unknown team');
+    try {
+      return await openTeamEnvelope(ctx.b, env, {
+        teamId,
+        expect: {
+          objectId: fromBase64url(o.objectId),
+          objectVersion: o.version,
+          collection: o.collection as EnvelopeHeader['collection'],
+          blindIndex: o.blindIndex === null ? null : fromBase64url(o.blindIndex),
+        },
+        authorize: (h) => st.authorizeObject(h, ctx.chains.resolve),
+        keyFor: (g) => ctx.chains.keyFor(teamId, g),
+      });
+    } catch (e) {
+      throw verificationFailure(e, `team object ${o.objectId} does not verify`);
+    }
+  }
+
+  async #openDirect(d: CachedDirect): Promise<Opened> {
+    const { ctx } = this;
+    try {
+      return await openDirectEnvelope(ctx.b, fromBase64url(d.envelope), {
+        me: { id: ctx.id.device.id, kemSk: ctx.id.device.kemSk, principal: ctx.id.principalId },
+        expect: { objectId: fromBase64url(d.objectId) },
+        authorize: (h) => {
+          const k = ctx.chains.resolve(h.author)?.deviceAt(h.authorDevice, h.createdAt)?.sigPk;
+          if (!k)
+            throw new VerificationError(
+              'unknown-signer',
+              'author device is not a device of its author',
+            );
+          return k;
+        },
+      });
+    } catch (e) {
+      throw verificationFailure(e, `direct message ${d.objectId} does not verify`);
+    }
+  }
+
+  /** The author of an envelope, synced before its signature is checked. */
+  async #prefetchAuthor(envelope: string, session: Set<string>): Promise<void> {
+    let author: Uint8Array;
+    try {
+      author = decodeHeader(splitEnvelope(fromBase64url(envelope)).header).author;
+    } catch (e) {
+      throw verificationFailure(e, 'an envelope from the relay is malformed');
+    }
+    await this.ctx.chains.syncPrincipal(this.ctx.api, author, session);
+  }
+
+  /** Step 5 for one team: fetches objects after the cursor, verifies each, caches it. */
+  async syncTeamObjects(teamId: Uint8Array, session = new Set<string>()): Promise<void> {
+    const { ctx } = this;
+    const key = toBase64url(teamId);
+    const rec = ctx.data.teams[key];
+    if (!rec) throw new NotFoundError('unknown team');
+    for (;;) {
+      const page = await ctx.api.request<{
+        objects: CachedObject[] & { tombstone?: boolean }[];
+        next: number;
+      }>('GET', `/v1/teams/${key}/objects`, undefined, {
+        query: { since: rec.cursor, limit: 500 },
+      });
+      if (!Array.isArray(page.objects))
+        throw new VerificationError('malformed', 'malformed object list');
+      if (page.objects.length === 0) break;
+      for (const o of page.objects) {
+        if (!(o.seq > rec.cursor))
+          throw new VerificationError('malformed', 'the relay sent objects out of order');
+        const item: CachedObject = {
+          seq: o.seq,
+          objectId: o.objectId,
+          version: o.version,
+          collection: o.collection,
+          blindIndex: o.blindIndex ?? null,
+          envelope: o.envelope,
+        };
+        await this.#prefetchAuthor(o.envelope, session);
+        await this.#openTeam(teamId, item);
+        rec.objects.push(item);
+        rec.cursor = o.seq;
+      }
+      await ctx.save();
+    }
+  }
+
+  /** Step 5 for the direct inbox. */
+  async syncInbox(session = new Set<string>()): Promise<void> {
+    const { ctx } = this;
+    const inbox = ctx.data.inbox;
+    for (;;) {
+      const page = await ctx.api.request<{ items: CachedDirect[]; next: number }>(
+        'GET',
+        '/v1/inbox',
+        undefined,
+        {
+          query: { since: inbox.cursor, limit: 500 },
+        },
+      );
+      if (!Array.isArray(page.items)) throw new VerificationError('malformed', 'malformed inbox');
+      if (page.items.length === 0) break;
+      for (const d of page.items) {
+        if (!(d.seq > inbox.cursor))
+          throw new VerificationError('malformed', 'the relay sent inbox entries out of order');
+        const item = {
+          seq: d.seq,
+          objectId: d.objectId,
+          acked: d.acked === true,
+          envelope: d.envelope,
+        };
+        await this.#prefetchAuthor(d.envelope, session);
+        try {
+          await this.#openDirect(item);
+          inbox.items.push(item);
+        } catch (e) {
+          // Sent before this device existed: no key was wrapped to it. Not an attack.
+          if (!(e instanceof VerificationError && e.reason === 'no-key')) throw e;
+        }
+        inbox.cursor = d.seq;
+      }
+      await ctx.save();
+    }
+  }
+
+  async #nameOf(principal: Uint8Array): Promise<string> {
+    const { ctx } = this;
+    if (toBase64url(principal) === toBase64url(ctx.id.principalId)) return ctx.id.name;
+    for (const st of ctx.chains.teams.values()) {
+      const n = await memberName(ctx, st, principal);
+      if (n) return n;
+    }
+    return '';
+  }
+
+  async #decode(
+    key: string,
+    opened: () => Promise<Opened>,
+    team?: { id: string; name: string },
+  ): Promise<Message | null> {
+    if (this.#decoded.has(key)) return this.#decoded.get(key) ?? null;
+    const { header, body } = await opened();
+    let m: Message | null = null;
+    if (header.collection === COLLECTION.message && (header.flags & FLAG_TOMBSTONE) === 0) {
+      try {
+        const mb = decodeMessageBody(body);
+        m = {
+          id: toBase64url(header.objectId),
+          ...(team ? { team } : {}),
+          direct: !team,
+          from: {
+            principalId: toBase64url(header.author),
+            name: await this.#nameOf(header.author),
+          },
+          ...(header.direct ? { to: header.direct.recipients.map(toBase64url) } : {}),
+          createdAt: header.createdAt,
+          type: mb.type,
+          priority: mb.priority,
+          topic: mb.topic,
+          ...(mb.replyTo ? { replyTo: toBase64url(mb.replyTo) } : {}),
+          text: mb.text,
+          read: false,
+          acked: false,
+        };
+      } catch (e) {
+        this.ctx.warnings.push(
+          `message ${toBase64url(header.objectId)} has a malformed body: ${(e as Error).message}`,
+        );
+      }
+    }
+    this.#decoded.set(key, m);
+    return m;
+  }
+
+  /** Every cached message, verified again and decoded, oldest first. */
+  async #all(teamFilter?: string): Promise<Message[]> {
+    const { ctx } = this;
+    const out: Message[] = [];
+    for (const [tid, rec] of Object.entries(ctx.data.teams)) {
+      if (teamFilter && tid !== teamFilter) continue;
+      const st = ctx.chains.teams.get(tid);
+      if (!st) continue;
+      const team = { id: tid, name: await teamName(ctx, st) };
+      const teamId = fromBase64url(tid);
+      for (const o of rec.objects) {
+        if (o.collection !== COLLECTION.message) continue;
+        const m = await this.#decode(`${tid}:${o.seq}`, () => this.#openTeam(teamId, o), team);
+        if (m) out.push(m);
+      }
+    }
+    if (!teamFilter)
+      for (const d of ctx.data.inbox.items) {
+        const m = await this.#decode(`inbox:${d.seq}`, () => this.#openDirect(d));
+        if (m) out.push({ ...m, acked: d.acked });
+      }
+    const read = new Set(ctx.data.read);
+    const acked = new Set(ctx.data.acked);
+    return out
+      .map((m) => ({ ...m, read: read.has(m.id), acked: m.acked || acked.has(m.id) }))
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
+
+  /** Syncs (unless offline) and returns verified messages, newest last. */
+  async inbox(opts: InboxOptions = {}): Promise<Message[]> {
+    const { ctx } = this;
+    let teamFilter: string | undefined;
+    if (opts.team) teamFilter = toBase64url(await findTeam(ctx, opts.team));
+    if (!opts.offline) {
+      await ctx.flushOutbox();
+      const session = new Set<string>();
+      if (!teamFilter) await this.teams.list();
+      for (const [tid, rec] of Object.entries(ctx.data.teams)) {
+        if (teamFilter ? tid !== teamFilter : rec.gone) continue;
+        try {
+          await syncTeamFull(ctx, fromBase64url(tid), session);
+        } catch (e) {
+          if (e instanceof NotFoundError) continue; // removed: keep what was verified before
+          throw e;
+        }
+        await this.syncTeamObjects(fromBase64url(tid), session);
+      }
+      if (!teamFilter) await this.syncInbox(session);
+    }
+    const all = await this.#all(teamFilter);
+    return opts.unread ? all.filter((m) => !m.read) : all;
+  }
+
+  async #find(id: string): Promise<Message> {
+    let m = (await this.#all()).find((x) => x.id === id);
+    if (!m) m = (await this.inbox()).find((x) => x.id === id);
+    if (!m) throw new NotFoundError(`no message ${id}`);
+    return m;
+  }
+
+  /** Marks a message read and returns it. */
+  async read(id: string): Promise<Message> {
+    const m = await this.#find(id);
+    if (!this.ctx.data.read.includes(id)) this.ctx.data.read.push(id);
+    await this.ctx.save();
+    return { ...m, read: true };
+  }
+
+  /** Acknowledges a message (for a direct one, on the relay for all this principal's devices). */
+  async ack(id: string): Promise<Message> {
+    const m = await this.#find(id);
+    if (m.direct) {
+      await this.ctx.api.request('POST', '/v1/inbox/ack', { objectIds: [id] });
+      for (const d of this.ctx.data.inbox.items) if (d.objectId === id) d.acked = true;
+    }
+    if (!this.ctx.data.acked.includes(id)) this.ctx.data.acked.push(id);
+    if (!this.ctx.data.read.includes(id)) this.ctx.data.read.push(id);
+    await this.ctx.save();
+    return { ...m, read: true, acked: true };
+  }
+
+  /** The thread a message belongs to: its root and every reply below it, oldest first. */
+  async thread(id: string): Promise<Message[]> {
+    const start = await this.#find(id);
+    const all = await this.#all();
+    const byId = new Map(all.map((m) => [m.id, m]));
+    let root = start;
+    const seen = new Set<string>([root.id]);
+    while (root.replyTo && byId.has(root.replyTo) && !seen.has(root.replyTo)) {
+      root = byId.get(root.replyTo) as Message;
+      seen.add(root.id);
+    }
+    const inThread = new Set([root.id]);
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const m of all)
+        if (m.replyTo && inThread.has(m.replyTo) && !inThread.has(m.id)) {
+          inThread.add(m.id);
+          grew = true;
+        }
+    }
+    return all.filter((m) => inThread.has(m.id));
+  }
+}
+
+/** Throws a UsageError for an empty message. */
+export function checkText(text: string): void {
+  if (!text) throw new UsageError('a message needs text');
+}
