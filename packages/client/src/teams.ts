@@ -175,6 +175,7 @@ export class Teams {
       author: id.principalId,
       device: id.device,
       name,
+      ...(id.name ? { ownerName: id.name } : {}),
       devices,
     });
     await api.request('POST', '/v1/teams', {

@@ -52,7 +52,7 @@ for (const kind of await dialects())
       const m = inbox.find((x) => x.id === r.id);
       assert.ok(m);
       assert.equal(m.text, 'hello bob');
-      assert.equal(m.from.name, '');
+      assert.equal(m.from.name, 'alice', "the creator's name travels in the create link");
       assert.equal(m.team?.name, 'platform');
       assert.equal(m.read, false);
       const reply = await bob.messages.send(teamId, {

@@ -39,6 +39,15 @@ for (const b of backends) {
       assert.equal(again.roleOf(alice.id), ROLE.owner);
       const name = await openTeamField(b, team.key, 'team-name', new Uint8Array(32), again.nameCt);
       assert.equal(new TextDecoder().decode(name), 'platform');
+      const owner = again.members.get(Buffer.from(alice.id).toString('hex'));
+      const ownerName = await openTeamField(
+        b,
+        team.key,
+        'member-name',
+        alice.id,
+        owner?.nameCt ?? new Uint8Array(0),
+      );
+      assert.equal(new TextDecoder().decode(ownerName), 'alice');
       const key = await openKeyBox(
         b,
         team.boxes[0] as Uint8Array,

@@ -127,6 +127,7 @@ export class Team {
       author: owner.id,
       device: owner.device,
       name,
+      ownerName: owner.name,
       devices: w.devicesOf(owner),
       time: w.tick(),
     });

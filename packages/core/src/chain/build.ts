@@ -93,8 +93,8 @@ function sortRecipients(rs: readonly BoxRecipient[]): BoxRecipient[] {
 }
 
 /**
- * Creates a team: a fresh generation-1 key, the name encrypted under it, the create link,
- * and a key box for each of the creator's devices.
+ * Creates a team: a fresh generation-1 key, the team name and the creator's display name
+ * encrypted under it, the create link, and a key box for each of the creator's devices.
  */
 export async function createTeam(
   b: CryptoBackend,
@@ -102,6 +102,8 @@ export async function createTeam(
     author: Uint8Array;
     device: DeviceSecretKeys;
     name: string;
+    /** The creator's display name as members will see it; empty or absent for none. */
+    ownerName?: string;
     devices: readonly BoxRecipient[];
     time?: number;
   },
@@ -111,6 +113,9 @@ export async function createTeam(
   const body: TeamLinkBody = {
     type: 'create',
     nameCt: await sealTeamField(b, teamKey, 1, 'team-name', ZERO32, utf8(input.name)),
+    ownerNameCt: input.ownerName
+      ? await sealTeamField(b, teamKey, 1, 'member-name', input.author, utf8(input.ownerName))
+      : new Uint8Array(0),
     keyCommit: await keyCommitment(b, 1, teamKey),
     recipients: recipients.map((r) => r.id),
   };

@@ -15,7 +15,14 @@ export interface Pin {
 }
 
 export type TeamLinkBody =
-  | { type: 'create'; nameCt: Uint8Array; keyCommit: Uint8Array; recipients: Uint8Array[] }
+  | {
+      type: 'create';
+      nameCt: Uint8Array;
+      /** The creator's display name, sealed like a member name; empty when none. */
+      ownerNameCt: Uint8Array;
+      keyCommit: Uint8Array;
+      recipients: Uint8Array[];
+    }
   | {
       type: 'invite';
       inviteSigPk: Uint8Array;
@@ -82,13 +89,17 @@ export const teamCodec: BodyCodec<TeamLinkBody> = {
   kind: CHAIN_TEAM,
   write(w: Writer, body: TeamLinkBody): void {
     // Bounded on write too, so a writer never makes a link its own readers reject.
-    if ('nameCt' in body && body.nameCt.length > MAX_FIELD) {
+    const tooLong = (x: Uint8Array) => x.length > MAX_FIELD;
+    if (
+      ('nameCt' in body && tooLong(body.nameCt)) ||
+      (body.type === 'create' && tooLong(body.ownerNameCt))
+    ) {
       throw new ArgumentError(`encrypted name longer than ${MAX_FIELD} bytes`);
     }
     w.u8(CODES[body.type]);
     switch (body.type) {
       case 'create':
-        w.bytes(body.nameCt).fixed(body.keyCommit, 32);
+        w.bytes(body.nameCt).bytes(body.ownerNameCt).fixed(body.keyCommit, 32);
         writeIds(w, body.recipients);
         return;
       case 'invite':
@@ -125,6 +136,7 @@ export const teamCodec: BodyCodec<TeamLinkBody> = {
         return {
           type: 'create',
           nameCt: r.bytes(MAX_FIELD),
+          ownerNameCt: r.bytes(MAX_FIELD),
           keyCommit: r.fixed(32),
           recipients: readIds(r),
         };

@@ -76,7 +76,7 @@ export class TeamState {
     this.nameCt = body.nameCt;
     this.hashes.push(create.hash);
     this.#lastTime = create.time;
-    this.#setRole(create.author, ROLE.owner, 0, { seq: 0, head: ZERO32 }, new Uint8Array(0));
+    this.#setRole(create.author, ROLE.owner, 0, { seq: 0, head: ZERO32 }, body.ownerNameCt);
     this.generations.push({
       generation: 1,
       startSeq: 0,
