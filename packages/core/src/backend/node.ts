@@ -28,12 +28,33 @@ const b64u = (u: Uint8Array) =>
  * 450 µs, a JWK import about 20 µs, and key import dominates HPKE and signing. For a private
  * OKP JWK Node derives the public key from `d` and ignores `x`, which must merely be a string.
  */
+// Device and recipient keys are long-lived and used over and over (every key box, every
+// signature); importing one costs 10-20 µs. A small bounded cache keeps the hot ones.
+const CACHE_MAX = 256;
+const cache = new Map<string, KeyObject>();
+
+function cached(tag: string, raw: Uint8Array, make: (x: string) => KeyObject): KeyObject {
+  const x = b64u(raw);
+  const k = `${tag}:${x}`;
+  let key = cache.get(k);
+  if (!key) {
+    if (cache.size >= CACHE_MAX) cache.clear();
+    key = make(x);
+    cache.set(k, key);
+  }
+  return key;
+}
+
 function priv(crv: Curve, raw: Uint8Array): KeyObject {
-  return createPrivateKey({ key: { kty: 'OKP', crv, d: b64u(raw), x: '' }, format: 'jwk' });
+  return cached(`${crv}/d`, raw, (d) =>
+    createPrivateKey({ key: { kty: 'OKP', crv, d, x: '' }, format: 'jwk' }),
+  );
 }
 
 function pub(crv: Curve, raw: Uint8Array): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv, x: b64u(raw) }, format: 'jwk' });
+  return cached(`${crv}/x`, raw, (x) =>
+    createPublicKey({ key: { kty: 'OKP', crv, x }, format: 'jwk' }),
+  );
 }
 
 function rawPublic(k: KeyObject): Uint8Array {
