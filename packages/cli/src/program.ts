@@ -6,13 +6,18 @@ import { Command, Option } from 'commander';
 import { unmarkEverywhere } from './ids.js';
 import { register as agent } from './commands/agent.js';
 import { register as completion } from './commands/completion.js';
+import { register as device } from './commands/device.js';
 import { register as fingerprint } from './commands/fingerprint.js';
 import { register as init } from './commands/init.js';
 import { register as join } from './commands/join.js';
 import { register as messages } from './commands/messages.js';
 import { register as send } from './commands/send.js';
 import { register as outbox } from './commands/outbox.js';
+import { register as recovery } from './commands/recovery.js';
 import { register as server } from './commands/server.js';
+import { register as share } from './commands/share.js';
+import { register as snippet } from './commands/snippet.js';
+import { register as snippets } from './commands/snippets.js';
 import { register as team } from './commands/team.js';
 import { register as watch } from './commands/watch.js';
 import { register as whoami } from './commands/whoami.js';
@@ -65,10 +70,15 @@ Examples:
     init,
     whoami,
     fingerprint,
+    device,
+    recovery,
     team,
     join,
     send,
     messages,
+    share,
+    snippets,
+    snippet,
     watch,
     outbox,
     agent,

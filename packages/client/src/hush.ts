@@ -4,16 +4,18 @@
  * `outbox` and `watch()` do the rest.
  */
 import {
+  deriveRecoveryDevice,
   fromBase64url,
   generateDevice,
   principalGenesis,
   toBase64url,
   type CryptoBackend,
+  type DeviceSecretKeys,
 } from '@hush/core';
 import { nodeBackend } from '@hush/core/node';
 import { Api, checkServerUrl, type ApiOptions } from './api.js';
 import { Chains } from './chains.js';
-import { findPrincipal, findTeam, parseId, syncTeamFull, type Ctx } from './context.js';
+import { findPrincipal, findTeam, memberName, parseId, syncTeamFull, type Ctx } from './context.js';
 import { LocalStateError, NotFoundError, UsageError } from './errors.js';
 import { readJson, writeJsonAtomic, ensureDir } from './node/atomic.js';
 import { safetyNumber } from './node/fingerprint.js';
@@ -21,6 +23,14 @@ import { loadIdentity, saveIdentity, type Identity } from './node/keystore.js';
 import { flush, pending, type OutboxEntry } from './node/outbox.js';
 import { homePaths, type HomePaths } from './node/paths.js';
 import { Messages, type Message } from './messages.js';
+import { Snippets } from './snippets.js';
+import { acceptDeviceInvite, Devices } from './devices.js';
+import {
+  addDeviceByRecovery,
+  adoptRecoveryKeys,
+  decodeRecoveryWords,
+  Recovery,
+} from './recovery.js';
 import { emptyState, parseState, SecretBox, type StateData } from './state.js';
 import { Teams } from './teams.js';
 import { watchEvents, type HushEvent, type WatchOptions } from './watch.js';
@@ -50,6 +60,27 @@ export interface OpenOptions extends ApiOptions {
   readonly passphrase?: string;
 }
 
+/** Options of `Hush.joinDevice` (a device token from `devices.link`). */
+export interface JoinDeviceOptions extends ApiOptions {
+  readonly home?: string;
+  readonly server: string;
+  readonly token: string;
+  /** Display name on this device (default: found in a team this principal belongs to). */
+  readonly name?: string;
+  readonly passphrase?: string;
+}
+
+/** Options of `Hush.restore` (recovery words from `recovery.create`). */
+export interface RestoreOptions extends ApiOptions {
+  readonly home?: string;
+  readonly server: string;
+  readonly words: string;
+  /** The principal id; when absent it is found through the recovery device's teams. */
+  readonly principalId?: string;
+  readonly name?: string;
+  readonly passphrase?: string;
+}
+
 /** What `whoami` reports. */
 export interface WhoAmI {
   readonly principalId: string;
@@ -74,6 +105,12 @@ export class Hush {
   readonly teams: Teams;
   /** Messages to teams and members. */
   readonly messages: Messages;
+  /** Code snippets and patches to teams and members. */
+  readonly snippets: Snippets;
+  /** This principal's devices: link, list, revoke. */
+  readonly devices: Devices;
+  /** Recovery words for this principal. */
+  readonly recovery: Recovery;
   /** The offline outbox. */
   readonly outbox: {
     readonly list: () => Promise<OutboxEntry[]>;
@@ -85,6 +122,9 @@ export class Hush {
     this.#ctx = ctx;
     this.teams = new Teams(ctx);
     this.messages = new Messages(ctx, this.teams);
+    this.snippets = new Snippets(ctx, this.teams, this.messages);
+    this.devices = new Devices(ctx, this.teams);
+    this.recovery = new Recovery(ctx, this.teams);
     this.outbox = {
       list: () => pending(ctx.paths.outbox),
       flush: () => this.#flush(),
@@ -192,6 +232,92 @@ export class Hush {
     await hush.#ctx.api.signIn();
     await hush.#ctx.save();
     return hush;
+  }
+
+  /** Saves the identity of a device already in `principalId`'s chain, then connects and signs in. */
+  static async #enroll(
+    paths: HomePaths,
+    server: string,
+    principalId: Uint8Array,
+    device: DeviceSecretKeys,
+    kind: 'human' | 'agent',
+    opts: ApiOptions & { name?: string; passphrase?: string },
+  ): Promise<Hush> {
+    await ensureDir(paths.home);
+    const id = await saveIdentity(
+      paths.identity,
+      { principalId, device, kind, name: opts.name ?? '' },
+      opts.passphrase,
+    );
+    const hush = await Hush.#connect(nodeBackend, paths, id, emptyState(server), opts);
+    await hush.#ctx.chains.syncPrincipal(hush.#ctx.api, principalId);
+    await hush.#ctx.api.signIn();
+    await hush.#ctx.save();
+    return hush;
+  }
+
+  /** Without a name given, takes the one a verified team gives this principal (clear identities only). */
+  async #adoptName(opts: ApiOptions & { name?: string; passphrase?: string }): Promise<Hush> {
+    const ctx = this.#ctx;
+    if (opts.name !== undefined || opts.passphrase !== undefined) return this;
+    for (const st of ctx.chains.teams.values()) {
+      const name = await memberName(ctx, st, ctx.id.principalId);
+      if (!name) continue;
+      const id = await saveIdentity(ctx.paths.identity, { ...ctx.id, name });
+      return Hush.#connect(ctx.b, ctx.paths, id, ctx.data, opts);
+    }
+    return this;
+  }
+
+  static async #fresh(home: string | undefined, server: string, insecure?: boolean) {
+    const paths = homePaths(home);
+    checkServerUrl(server, insecure);
+    if ((await readJson(paths.identity)) !== undefined)
+      throw new LocalStateError(`${paths.home} already holds a hush identity`);
+    return { paths, server: server.replace(/\/+$/, '') };
+  }
+
+  /**
+   * The new machine's side of device linking: creates this device's keys, accepts the device
+   * token (checked against the principal chain it names), signs in and saves the identity.
+   * Team keys arrive when the linking device's `waitForJoin` rotates the teams.
+   * @example
+   * const hush = await Hush.joinDevice({ home: '/tmp/laptop', server, token });
+   */
+  static async joinDevice(opts: JoinDeviceOptions): Promise<Hush> {
+    const b = nodeBackend;
+    const { paths, server } = await Hush.#fresh(opts.home, opts.server, opts.insecureTransport);
+    const device = await generateDevice(b);
+    const noSession = new Api(server, b, device, async () => undefined, opts);
+    const { principalId, kind } = await acceptDeviceInvite(b, noSession, opts.token, device);
+    const hush = await Hush.#enroll(paths, server, principalId, device, kind, opts);
+    await hush.teams.list();
+    return hush.#adoptName(opts);
+  }
+
+  /**
+   * Restores access on a new machine from recovery words: the recovery device they derive
+   * adds this new device to the principal chain, and its key boxes give this device every
+   * team key it held (so history reads at once).
+   * @example
+   * const hush = await Hush.restore({ home: '/tmp/new', server, words });
+   */
+  static async restore(opts: RestoreOptions): Promise<Hush> {
+    const b = nodeBackend;
+    const { paths, server } = await Hush.#fresh(opts.home, opts.server, opts.insecureTransport);
+    const secret = await decodeRecoveryWords(b, opts.words);
+    let principal: Uint8Array | undefined;
+    if (opts.principalId !== undefined) {
+      principal = parseId(opts.principalId);
+      if (!principal) throw new UsageError('the principal id is not a valid id');
+    }
+    const recovery = await deriveRecoveryDevice(b, secret);
+    const device = await generateDevice(b);
+    const recApi = new Api(server, b, recovery, async () => undefined, opts);
+    const principalId = await addDeviceByRecovery(b, recApi, recovery, device, principal);
+    const hush = await Hush.#enroll(paths, server, principalId, device, 'human', opts);
+    await adoptRecoveryKeys(hush.#ctx, hush.teams, recApi, recovery);
+    return hush.#adoptName(opts);
   }
 
   /**

@@ -33,6 +33,19 @@
  * hush.messages.read(id) / ack(id): Message
  * hush.messages.thread(id): Message[]
  *
+ * hush.snippets.share({ target?, file?, lines?: { first, last }, diffArgs?, title?, note?, cwd? }): MessageRef
+ *   // a file (range) with language, repo-relative path, git remote and commit; or `git diff ARGS`
+ * hush.snippets.list({ from?, team?, offline? }): Snippet[]   // verified, newest last
+ * hush.snippets.get(id): Snippet
+ *
+ * Hush.joinDevice({ home?, server, token, name?, passphrase? }): Hush   // new machine, device token
+ * Hush.restore({ home?, server, words, principalId?, name?, passphrase? }): Hush   // from recovery words
+ * hush.devices.link({ expiresInMs? }): string        // device token (device-invite link)
+ * hush.devices.waitForJoin(token, { timeoutMs?, pollMs?, signal? }): { deviceId, rotated, skipped }
+ * hush.devices.list(): DeviceInfo[]
+ * hush.devices.revoke(deviceId): { deviceId, rotated, skipped }   // rotates every team in the same step
+ * hush.recovery.create(): { words, principalId, deviceId, rotated, skipped }   // words shown once
+ *
  * hush.outbox.list(): OutboxEntry[]
  * hush.outbox.flush(): FlushResult
  * ```
@@ -50,9 +63,19 @@
  * // on bob's machine: await bob.join(token)
  * await alice.messages.send('platform', { text: 'hello' });
  */
-export { Hush, type FlushResult, type InitOptions, type OpenOptions, type WhoAmI } from './hush.js';
+export {
+  Hush,
+  type FlushResult,
+  type InitOptions,
+  type JoinDeviceOptions,
+  type OpenOptions,
+  type RestoreOptions,
+  type WhoAmI,
+} from './hush.js';
 export type { ApiOptions } from './api.js';
 export type { AuditResult } from './audit.js';
+export type { DeviceInfo, LinkOptions, RotationReport, WaitOptions } from './devices.js';
+export { decodeRecoveryWords, encodeRecoveryWords } from './recovery.js';
 export {
   AuthError,
   ClientError,
@@ -66,6 +89,13 @@ export {
 } from './errors.js';
 export type { Message, MessageRef, InboxOptions, SendOptions } from './messages.js';
 export type { OutboxEntry } from './node/outbox.js';
+export { writeFileAtomic } from './node/atomic.js';
+export {
+  languageOf,
+  type ShareOptions,
+  type Snippet,
+  type SnippetListOptions,
+} from './snippets.js';
 export { defaultHome } from './node/paths.js';
 export { safetyNumber } from './node/fingerprint.js';
 export type { InviteOptions, MemberInfo, TeamDetail, TeamInfo } from './teams.js';

@@ -90,9 +90,21 @@ export interface InboxOptions {
   readonly offline?: boolean;
 }
 
-interface Opened {
+/** An envelope opened and verified: its header and its body bytes (not yet decoded). */
+export interface Opened {
   header: EnvelopeHeader;
   body: Uint8Array;
+}
+
+/** A cached envelope and how to open and verify it again (see `Messages.cached`). */
+export interface CachedEnvelope {
+  /** Stable per device: `TEAM:SEQ` or `inbox:SEQ`. */
+  readonly key: string;
+  /** The team of a team envelope; absent for a direct one. */
+  readonly team?: { readonly id: string; readonly name: string };
+  /** Whether a direct envelope was acknowledged on the relay. */
+  readonly acked?: boolean;
+  readonly open: () => Promise<Opened>;
 }
 
 /** The message namespace of the SDK (`hush.messages`). */
@@ -106,7 +118,6 @@ export class Messages {
 
   /** Sends a message to a team (id or name) or to `@member` (id or display name). */
   async send(target: string, opts: SendOptions): Promise<MessageRef> {
-    const { ctx } = this;
     checkText(opts.text);
     const body = encodeMessageBody({
       type: opts.type ?? 'notification',
@@ -115,6 +126,19 @@ export class Messages {
       ...(opts.replyTo ? { replyTo: fromBase64url(opts.replyTo) } : {}),
       text: opts.text,
     });
+    return this.sendBody(target, COLLECTION.message, body);
+  }
+
+  /**
+   * Seals an encoded body of `collection` for a team or `@member`, queues it in the outbox
+   * and posts it (shared by messages and snippets).
+   */
+  async sendBody(
+    target: string,
+    collection: EnvelopeHeader['collection'],
+    body: Uint8Array,
+  ): Promise<MessageRef> {
+    const { ctx } = this;
     let entry: OutboxEntry;
     await ctx.flushOutbox();
     if (target.startsWith('@')) {
@@ -135,7 +159,7 @@ export class Messages {
         devices,
         author: ctx.id.principalId,
         device: ctx.id.device,
-        collection: COLLECTION.message,
+        collection,
         body,
       });
       entry = {
@@ -160,7 +184,7 @@ export class Messages {
         key: await ctx.chains.keyFor(teamId, generation),
         author: ctx.id.principalId,
         device: ctx.id.device,
-        collection: COLLECTION.message,
+        collection,
         body,
       });
       entry = {
@@ -314,7 +338,8 @@ export class Messages {
     }
   }
 
-  async #nameOf(principal: Uint8Array): Promise<string> {
+  /** A principal's display name as a verified team chain gives it ('' when none does). */
+  async nameOf(principal: Uint8Array): Promise<string> {
     const { ctx } = this;
     if (toBase64url(principal) === toBase64url(ctx.id.principalId)) return ctx.id.name;
     for (const st of ctx.chains.teams.values()) {
@@ -341,7 +366,7 @@ export class Messages {
           direct: !team,
           from: {
             principalId: toBase64url(header.author),
-            name: await this.#nameOf(header.author),
+            name: await this.nameOf(header.author),
           },
           ...(header.direct ? { to: header.direct.recipients.map(toBase64url) } : {}),
           createdAt: header.createdAt,
@@ -363,10 +388,14 @@ export class Messages {
     return m;
   }
 
-  /** Every cached message, verified again and decoded, oldest first. */
-  async #all(teamFilter?: string): Promise<Message[]> {
+  /**
+   * Every cached envelope that may hold `collection` (team objects of it, and every direct
+   * envelope: their collection is only known once opened), with how to open and verify it
+   * again. Shared by messages and snippets.
+   */
+  async cached(collection: number, teamFilter?: string): Promise<CachedEnvelope[]> {
     const { ctx } = this;
-    const out: Message[] = [];
+    const out: CachedEnvelope[] = [];
     for (const [tid, rec] of Object.entries(ctx.data.teams)) {
       if (teamFilter && tid !== teamFilter) continue;
       const st = ctx.chains.teams.get(tid);
@@ -374,16 +403,24 @@ export class Messages {
       const team = { id: tid, name: await teamName(ctx, st) };
       const teamId = fromBase64url(tid);
       for (const o of rec.objects) {
-        if (o.collection !== COLLECTION.message) continue;
-        const m = await this.#decode(`${tid}:${o.seq}`, () => this.#openTeam(teamId, o), team);
-        if (m) out.push(m);
+        if (o.collection !== collection) continue;
+        out.push({ key: `${tid}:${o.seq}`, team, open: () => this.#openTeam(teamId, o) });
       }
     }
     if (!teamFilter)
-      for (const d of ctx.data.inbox.items) {
-        const m = await this.#decode(`inbox:${d.seq}`, () => this.#openDirect(d));
-        if (m) out.push({ ...m, acked: d.acked });
-      }
+      for (const d of ctx.data.inbox.items)
+        out.push({ key: `inbox:${d.seq}`, acked: d.acked, open: () => this.#openDirect(d) });
+    return out;
+  }
+
+  /** Every cached message, verified again and decoded, oldest first. */
+  async #all(teamFilter?: string): Promise<Message[]> {
+    const { ctx } = this;
+    const out: Message[] = [];
+    for (const c of await this.cached(COLLECTION.message, teamFilter)) {
+      const m = await this.#decode(c.key, c.open, c.team);
+      if (m) out.push(c.acked === undefined ? m : { ...m, acked: c.acked });
+    }
     const read = new Set(ctx.data.read);
     const acked = new Set(ctx.data.acked);
     return out
@@ -391,27 +428,34 @@ export class Messages {
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   }
 
+  /**
+   * Steps 1-5 for every team (or the one with id `teamFilter`, then without the direct
+   * inbox): fetches, verifies and caches new objects of every collection.
+   */
+  async sync(teamFilter?: string): Promise<void> {
+    const { ctx } = this;
+    await ctx.flushOutbox();
+    const session = new Set<string>();
+    if (!teamFilter) await this.teams.list();
+    for (const [tid, rec] of Object.entries(ctx.data.teams)) {
+      if (teamFilter ? tid !== teamFilter : rec.gone) continue;
+      try {
+        await syncTeamFull(ctx, fromBase64url(tid), session);
+      } catch (e) {
+        if (e instanceof NotFoundError) continue; // removed: keep what was verified before
+        throw e;
+      }
+      await this.syncTeamObjects(fromBase64url(tid), session);
+    }
+    if (!teamFilter) await this.syncInbox(session);
+  }
+
   /** Syncs (unless offline) and returns verified messages, newest last. */
   async inbox(opts: InboxOptions = {}): Promise<Message[]> {
     const { ctx } = this;
     let teamFilter: string | undefined;
     if (opts.team) teamFilter = toBase64url(await findTeam(ctx, opts.team));
-    if (!opts.offline) {
-      await ctx.flushOutbox();
-      const session = new Set<string>();
-      if (!teamFilter) await this.teams.list();
-      for (const [tid, rec] of Object.entries(ctx.data.teams)) {
-        if (teamFilter ? tid !== teamFilter : rec.gone) continue;
-        try {
-          await syncTeamFull(ctx, fromBase64url(tid), session);
-        } catch (e) {
-          if (e instanceof NotFoundError) continue; // removed: keep what was verified before
-          throw e;
-        }
-        await this.syncTeamObjects(fromBase64url(tid), session);
-      }
-      if (!teamFilter) await this.syncInbox(session);
-    }
+    if (!opts.offline) await this.sync(teamFilter);
     const all = await this.#all(teamFilter);
     return opts.unread ? all.filter((m) => !m.read) : all;
   }

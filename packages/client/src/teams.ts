@@ -334,7 +334,8 @@ export class Teams {
   /** Removes a member and rotates the key in the same append (removing oneself is `leave`). */
   async remove(team: string, member: string): Promise<TeamInfo> {
     const teamId = await findTeam(this.ctx, team);
-    const cur = this.ctx.chains.teams.get(toBase64url(teamId));
+    // Sync first: the member may have joined since this device last looked.
+    const cur = await this.ctx.chains.syncTeam(this.ctx.api, teamId, new Set<string>());
     const target = await findPrincipal(this.ctx, member, cur);
     if (equalBytes(target, this.ctx.id.principalId)) return this.leave(team);
     const st = await this.#append(teamId, async (st) => {
@@ -370,7 +371,7 @@ export class Teams {
     const target = await findPrincipal(
       this.ctx,
       member,
-      this.ctx.chains.teams.get(toBase64url(teamId)),
+      await this.ctx.chains.syncTeam(this.ctx.api, teamId, new Set<string>()),
     );
     const r = parseRole(role, ROLE.writer);
     const st = await this.#append(teamId, async (st) => ({
