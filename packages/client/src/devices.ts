@@ -19,6 +19,7 @@ import {
   parseLink,
   principalCodec,
   principalLink,
+  sealKeyBox,
   PrincipalState,
   toBase64url,
   type CryptoBackend,
@@ -82,14 +83,24 @@ function parseToken(text: string) {
 
 /**
  * Rotates every team this principal belongs to (where its role allows), so the key
- * holders become exactly the active devices of current members.
+ * holders become exactly the active devices of current members. With `addedDevice`
+ * (a device was linked or a recovery key added, nobody was removed), a team whose role
+ * cannot rotate gets the current key boxed to this principal's own devices instead; the
+ * new device reaches older generations by walk-back.
  */
-export async function rotateAllTeams(ctx: Ctx, teams: Teams): Promise<RotationReport> {
+export async function rotateAllTeams(
+  ctx: Ctx,
+  teams: Teams,
+  opts: { addedDevice?: boolean } = {},
+): Promise<RotationReport> {
   const rotated: string[] = [];
   const skipped: string[] = [];
   for (const t of await teams.list()) {
     if (t.role === 'owner' || t.role === 'admin' || t.role === 'writer') {
       await teams.rotate(t.id);
+      rotated.push(t.id);
+    } else if (opts.addedDevice) {
+      await boxToOwnDevices(ctx, fromBase64url(t.id));
       rotated.push(t.id);
     } else {
       skipped.push(t.id);
@@ -99,6 +110,21 @@ export async function rotateAllTeams(ctx: Ctx, teams: Teams): Promise<RotationRe
     }
   }
   return { rotated, skipped };
+}
+
+/** Boxes the team's current key to every active device of this principal (no link). */
+async function boxToOwnDevices(ctx: Ctx, teamId: Uint8Array): Promise<void> {
+  const st = await ctx.chains.syncTeam(ctx.api, teamId, new Set<string>());
+  const gen = st.current.generation;
+  const key = await ctx.chains.keyFor(teamId, gen);
+  const me = await ctx.chains.syncPrincipal(ctx.api, ctx.id.principalId);
+  const keyBoxes = await Promise.all(
+    me.activeDevices().map((d) => sealKeyBox(ctx.b, teamId, gen, key, d.id, d.kemPk)),
+  );
+  await ctx.api.request('POST', `/v1/teams/${toBase64url(teamId)}/links`, {
+    links: [],
+    keyBoxes: keyBoxes.map(toBase64url),
+  });
 }
 
 /** The devices namespace of the SDK (`hush.devices`). */
@@ -183,7 +209,10 @@ export class Devices {
         const body: PrincipalLinkBody = (await parseLink(b, principalCodec, fromBase64url(l))).body;
         if (body.type === 'accept-device-invite' && toBase64url(body.inviteId) === want) {
           const dev = toBase64url(await deviceIdOf(b, body));
-          return { deviceId: dev, ...(await rotateAllTeams(this.ctx, this.teams)) };
+          return {
+            deviceId: dev,
+            ...(await rotateAllTeams(this.ctx, this.teams, { addedDevice: true })),
+          };
         }
       }
       if (Date.now() >= deadline)

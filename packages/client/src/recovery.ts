@@ -134,7 +134,7 @@ export class Recovery {
         words,
         principalId: toBase64url(id.principalId),
         deviceId: toBase64url(rec.id),
-        ...(await rotateAllTeams(this.ctx, this.teams)),
+        ...(await rotateAllTeams(this.ctx, this.teams, { addedDevice: true })),
       };
     }
   }

@@ -95,6 +95,25 @@ for (const kind of await dialects())
       assert.equal((await laptop.teams.list())[0]?.name, 'platform');
     });
 
+    it('a reader links a device, which gets the team key without a rotation and reads the team', async () => {
+      const carol = await person(server.url, 'carol');
+      await carol.join(await alice.teams.invite('platform', { role: 'reader' }));
+      const headBefore = (await alice.teams.show('platform')).headSeq;
+      const token = await carol.devices.link({ expiresInMs: 60_000 });
+      const waiting = carol.devices.waitForJoin(token, { pollMs: 50, timeoutMs: 20_000 });
+      const phone = await Hush.joinDevice({ home: tempHome(), server: server.url, token });
+      const joined = await waiting;
+      assert.deepEqual(joined.rotated, [teamId]);
+      assert.deepEqual(joined.skipped, []);
+      assert.equal(
+        (await alice.teams.show('platform')).headSeq,
+        headBefore,
+        'no link was appended',
+      );
+      const inbox = await phone.messages.inbox();
+      assert.ok(inbox.some((m) => m.text === 'before the link'));
+    });
+
     it('a token is accepted once', async () => {
       const token = await alice.devices.link();
       await Hush.joinDevice({ home: tempHome(), server: server.url, token });

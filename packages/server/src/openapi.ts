@@ -465,12 +465,12 @@ const paths: Record<string, Record<string, Obj>> = {
       tag: 'teams',
       summary: 'Append links with the key boxes they require, atomically',
       description:
-        'Members; or the invitee for an `accept-invite` link. Every link is authored and signed by the calling device.',
+        "Members; or the invitee for an `accept-invite` link. Every link is authored and signed by the calling device. With no links, key boxes addressed to the caller's own active devices (giving a newly linked device the team keys).",
       auth: 'token',
       params: [P.teamId],
       body: obj(
         {
-          links: arr(ref('Base64url'), '', 1, 100),
+          links: arr(ref('Base64url'), 'empty: key boxes for your own devices only', 0, 100),
           keyBoxes: arr(ref('Base64url'), 'boxes a rotation or an add requires', 0, 10000),
         },
         ['keyBoxes'],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { generateDevice, principalLink, ROLE, toBase64url } from '@hush/core';
+import { generateDevice, principalLink, ROLE, sealKeyBox, toBase64url } from '@hush/core';
 import { nodeBackend as b } from '@hush/core/node';
 import { TestClient } from './client.js';
 import { dialects, spawnServer, Storage, type ServerProcess } from './harness.js';
@@ -177,6 +177,67 @@ for (const kind of await dialects()) {
       );
       const denied = await laptopClient.request('GET', '/v1/teams');
       assert.equal(denied.body.error?.code, 'HUSH_ERR_DEVICE_REVOKED');
+    });
+
+    it("takes key boxes without links only for the caller's own devices", async () => {
+      const alice = await TestClient.create(server.url);
+      const bob = await TestClient.create(server.url);
+      const team = await TestTeam.create(alice);
+      await team.add(alice, bob, ROLE.reader);
+      // bob links a laptop after the last rotation and boxes the current key to it himself
+      const laptop = await generateDevice(b);
+      const add = await principalLink(
+        b,
+        bob.state,
+        bob.device,
+        { type: 'add-device', sigPk: laptop.sigPk, kemPk: laptop.kemPk },
+        { second: laptop.sigSeed },
+      );
+      assert.equal(
+        (
+          await bob.request('POST', `/v1/principals/${bob.id}/links`, {
+            links: [toBase64url(add.bytes)],
+          })
+        ).status,
+        200,
+      );
+      await bob.state.apply(b, add.bytes);
+      const key = team.keys[0] as Parameters<typeof sealKeyBox>[3];
+      const box = await sealKeyBox(b, team.state.id, 1, key, laptop.id, laptop.kemPk);
+      const ok = await bob.request('POST', `/v1/teams/${team.id}/links`, {
+        links: [],
+        keyBoxes: [toBase64url(box)],
+      });
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      const laptopClient = new TestClient(server.url, laptop);
+      laptopClient.state = bob.state;
+      await laptopClient.signIn();
+      const got = await laptopClient.request<{ keyBoxes: unknown[] }>(
+        'GET',
+        `/v1/teams/${team.id}/keyboxes`,
+      );
+      assert.equal(got.body.keyBoxes.length, 1);
+      // not to someone else's device, and not an empty request
+      const forAlice = await sealKeyBox(
+        b,
+        team.state.id,
+        1,
+        key,
+        alice.device.id,
+        alice.device.kemPk,
+      );
+      const denied = await bob.request('POST', `/v1/teams/${team.id}/links`, {
+        links: [],
+        keyBoxes: [toBase64url(forAlice)],
+      });
+      assert.equal(denied.body.error?.code, 'HUSH_ERR_FORBIDDEN');
+      const empty = await bob.request('POST', `/v1/teams/${team.id}/links`, {
+        links: [],
+        keyBoxes: [],
+      });
+      assert.equal(empty.body.error?.code, 'HUSH_ERR_BAD_REQUEST');
+      const head = await alice.request<{ links: string[] }>('GET', `/v1/teams/${team.id}/links`);
+      assert.equal(head.body.links.length, 2, 'nothing was appended to the chain');
     });
 
     it('answers one of two racing appends with a chain conflict', async () => {

@@ -5,6 +5,7 @@
  */
 import {
   decodeKeyBox,
+  fromBase64url,
   equalBytes,
   invitePreviewMessage,
   KeyBoxError,
@@ -18,7 +19,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { authenticate, memberRole } from '../auth/guard.js';
-import type { Context } from '../context.js';
+import type { Caller, Context } from '../context.js';
 import type { Database } from '../db/schema.js';
 import { fail } from '../errors.js';
 import { buf, bytesField, idParam, intParam } from '../ids.js';
@@ -205,8 +206,9 @@ export function teamRoutes(app: FastifyInstance, ctx: Context): void {
   app.post('/v1/teams/:id/links', async (req) => {
     const caller = await authenticate(ctx, req);
     const id = idParam('id', (req.params as { id: string }).id);
-    const links = arrayField(req.body, 'links', 1, MAX_LINKS);
+    const links = arrayField(req.body, 'links', 0, MAX_LINKS);
     const boxes = arrayField(req.body, 'keyBoxes', 0, MAX_BOXES);
+    if (links.length === 0) return boxesOnly(ctx, caller, id, boxes);
     const parsed = await Promise.all(
       links.map((l) => parseLink(ctx.b, teamCodec, l).catch(chainFailure)),
     );
@@ -301,6 +303,43 @@ export function teamRoutes(app: FastifyInstance, ctx: Context): void {
     );
     return { id, headSeq: st.seq };
   });
+}
+
+/**
+ * Key boxes without links: a member gives the team keys it holds to another of its own
+ * devices (one linked after the last rotation). Recipients are limited to the caller's own
+ * active devices, so a member cannot overwrite another member's boxes.
+ */
+async function boxesOnly(ctx: Context, caller: Caller, id: string, boxes: Uint8Array[]) {
+  if (boxes.length === 0) fail('HUSH_ERR_BAD_REQUEST', '"links" and "keyBoxes" are both empty');
+  await memberRole(ctx, caller, id);
+  const { st, last } = await ctx.store.db.transaction().execute(async (trx) => {
+    const st = await ctx.chains.freshTeam(id, trx);
+    if (!st) fail('HUSH_ERR_NOT_FOUND', 'no such team, or you are not a member');
+    const resolve = await ctx.chains.resolver(
+      [...st.members.values()].map((m) => toBase64url(m.principal)),
+      trx,
+    );
+    const rows = await checkBoxes(st, boxes, resolve);
+    const own = new Set(
+      (resolve(fromBase64url(caller.principalId))?.activeDevices() ?? []).map((d) =>
+        toBase64url(d.id),
+      ),
+    );
+    if (rows.some((r) => !own.has(r.recipient_id))) {
+      fail(
+        'HUSH_ERR_FORBIDDEN',
+        'key boxes without links may only be addressed to your own devices',
+      );
+    }
+    await insertBoxes(trx, rows);
+    const last = await appendEvents(trx, ctx.store.dialect, [
+      { principalId: caller.principalId, type: 'team.keys', data: { team: id } },
+    ]);
+    return { st, last };
+  });
+  ctx.bus.publish([{ id: last, teamId: null, principalId: caller.principalId }]);
+  return { id, headSeq: st.seq };
 }
 
 async function readLinks(ctx: Context, id: string, since: number) {
