@@ -143,26 +143,8 @@ for (const kind of await dialects()) {
 
     it('revoking a device stops it at once', async () => {
       const alice = await TestClient.create(server.url);
-      const laptop = await generateDevice(b);
-      const add = await principalLink(
-        b,
-        alice.state,
-        alice.device,
-        { type: 'add-device', sigPk: laptop.sigPk, kemPk: laptop.kemPk },
-        { second: laptop.sigSeed },
-      );
-      assert.equal(
-        (
-          await alice.request('POST', `/v1/principals/${alice.id}/links`, {
-            links: [toBase64url(add.bytes)],
-          })
-        ).status,
-        200,
-      );
-      await alice.state.apply(b, add.bytes);
-      const laptopClient = new TestClient(server.url, laptop);
-      laptopClient.state = alice.state;
-      assert.equal((await laptopClient.signIn()).status, 200);
+      const laptopClient = await alice.linkDevice();
+      const laptop = laptopClient.device;
       const revoke = await principalLink(b, alice.state, alice.device, {
         type: 'revoke-device',
         deviceId: laptop.id,
@@ -185,23 +167,8 @@ for (const kind of await dialects()) {
       const team = await TestTeam.create(alice);
       await team.add(alice, bob, ROLE.reader);
       // bob links a laptop after the last rotation and boxes the current key to it himself
-      const laptop = await generateDevice(b);
-      const add = await principalLink(
-        b,
-        bob.state,
-        bob.device,
-        { type: 'add-device', sigPk: laptop.sigPk, kemPk: laptop.kemPk },
-        { second: laptop.sigSeed },
-      );
-      assert.equal(
-        (
-          await bob.request('POST', `/v1/principals/${bob.id}/links`, {
-            links: [toBase64url(add.bytes)],
-          })
-        ).status,
-        200,
-      );
-      await bob.state.apply(b, add.bytes);
+      const laptopClient = await bob.linkDevice();
+      const laptop = laptopClient.device;
       const key = team.keys[0] as Parameters<typeof sealKeyBox>[3];
       const box = await sealKeyBox(b, team.state.id, 1, key, laptop.id, laptop.kemPk);
       const ok = await bob.request('POST', `/v1/teams/${team.id}/links`, {
@@ -209,9 +176,6 @@ for (const kind of await dialects()) {
         keyBoxes: [toBase64url(box)],
       });
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
-      const laptopClient = new TestClient(server.url, laptop);
-      laptopClient.state = bob.state;
-      await laptopClient.signIn();
       const got = await laptopClient.request<{ keyBoxes: unknown[] }>(
         'GET',
         `/v1/teams/${team.id}/keyboxes`,

@@ -7,6 +7,7 @@ import {
   fromBase64url,
   generateDevice,
   principalGenesis,
+  principalLink,
   PrincipalState,
   toBase64url,
   type DeviceSecretKeys,
@@ -60,6 +61,28 @@ export class TestClient {
       await c.signIn();
     }
     return c;
+  }
+
+  /** Links a new device to this principal (appended and applied) and returns it signed in. */
+  async linkDevice(): Promise<TestClient> {
+    const d = await generateDevice(b);
+    const add = await principalLink(
+      b,
+      this.state,
+      this.device,
+      { type: 'add-device', sigPk: d.sigPk, kemPk: d.kemPk },
+      { second: d.sigSeed },
+    );
+    const r = await this.request('POST', `/v1/principals/${this.id}/links`, {
+      links: [toBase64url(add.bytes)],
+    });
+    if (r.status !== 200) throw new Error(`add-device failed: ${JSON.stringify(r.body)}`);
+    await this.state.apply(b, add.bytes);
+    const other = new TestClient(this.url, d);
+    other.state = this.state;
+    const signed = await other.signIn();
+    if (signed.status !== 200) throw new Error(`sign-in failed: ${JSON.stringify(signed.body)}`);
+    return other;
   }
 
   async signIn(device = this.device): Promise<Reply> {

@@ -5,8 +5,6 @@
  * is checked against an oracle: a second connection that stayed open the whole time.
  */
 import assert from 'node:assert/strict';
-import { generateDevice, principalLink, toBase64url } from '@hush/core';
-import { nodeBackend as b } from '@hush/core/node';
 import { TestClient } from './client.js';
 import { json, SseClient, type SseEvent } from './sse.js';
 import { TestTeam } from './teams-fixture.js';
@@ -39,19 +37,7 @@ export async function rename(team: TestTeam, by: TestClient): Promise<number> {
 
 /** A principal append (add a device): 'principal.link' for the principal and each team. */
 export async function addDevice(c: TestClient): Promise<void> {
-  const d = await generateDevice(b);
-  const l = await principalLink(
-    b,
-    c.state,
-    c.device,
-    { type: 'add-device', sigPk: d.sigPk, kemPk: d.kemPk },
-    { second: d.sigSeed },
-  );
-  const r = await c.request('POST', `/v1/principals/${c.id}/links`, {
-    links: [toBase64url(l.bytes)],
-  });
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  await c.state.apply(b, l.bytes);
+  await c.linkDevice();
 }
 
 export const isLink = (team: TestTeam, seq: number) => (e: SseEvent) =>
