@@ -7,6 +7,7 @@ import type { CryptoBackend } from '../backend/types.js';
 import { equalBytes, toHex } from '../bytes.js';
 import { deviceId, inviteId } from '../keys.js';
 import { ChainError } from './errors.js';
+import { ChainHead } from './head.js';
 import { checkLinkSignature, parseLink, ZERO32, type ParsedLink } from './link.js';
 import {
   PRINCIPAL_KIND,
@@ -36,41 +37,23 @@ interface DeviceInvite {
 }
 
 /** The verified state of one principal chain. Apply links in order; a failed apply changes nothing. */
-export class PrincipalState {
+export class PrincipalState extends ChainHead {
   readonly id: Uint8Array;
   readonly kind: PrincipalKind;
   readonly sponsor: Uint8Array | undefined;
   readonly devices = new Map<string, DeviceRecord>();
   readonly #invites = new Map<string, DeviceInvite>();
-  /** Link hashes by sequence number, for pins. */
-  readonly hashes: Uint8Array[] = [];
-  #lastTime: number;
 
   private constructor(
     genesis: ParsedLink<PrincipalLinkBody & { type: 'genesis' }>,
     device: DeviceRecord,
   ) {
+    super();
     this.id = genesis.hash;
     this.kind = genesis.body.principalKind;
     this.sponsor = genesis.body.sponsor;
     this.devices.set(toHex(device.id), device);
-    this.hashes.push(genesis.hash);
-    this.#lastTime = genesis.time;
-  }
-
-  /** Sequence number of the head link. */
-  get seq(): number {
-    return this.hashes.length - 1;
-  }
-
-  /** Time of the head link (ms since the epoch, as its author claimed). */
-  get lastTime(): number {
-    return this.#lastTime;
-  }
-
-  /** Hash of the head link. */
-  get head(): Uint8Array {
-    return this.hashes[this.hashes.length - 1] as Uint8Array;
+    this.advance(genesis);
   }
 
   /** Devices that are not revoked (including a recovery device). */
@@ -145,16 +128,10 @@ export class PrincipalState {
   /** Verifies the next link and applies it. On any error the state is unchanged. */
   async apply(b: CryptoBackend, bytes: Uint8Array): Promise<ParsedLink<PrincipalLinkBody>> {
     const link = await parseLink(b, principalCodec, bytes);
-    const seq = this.seq + 1;
-    if (!equalBytes(link.chainId, this.id) || !equalBytes(link.author, this.id)) {
+    if (!equalBytes(link.author, this.id)) {
       throw new ChainError('wrong-chain', 'link belongs to another principal', link.seq);
     }
-    if (link.seq !== seq)
-      throw new ChainError('bad-seq', `expected sequence number ${seq}`, link.seq);
-    if (!equalBytes(link.prev, this.head))
-      throw new ChainError('bad-prev', 'previous-link hash does not match', seq);
-    if (link.time < this.#lastTime)
-      throw new ChainError('time-order', 'link time is before the previous link', seq);
+    const seq = this.checkPosition(link, 'principal');
     const body = link.body;
 
     if (body.type === 'accept-device-invite') {
@@ -232,8 +209,7 @@ export class PrincipalState {
     }
     if (body.type === 'accept-device-invite')
       (this.#invites.get(toHex(body.inviteId)) as DeviceInvite).used = true;
-    this.hashes.push(link.hash);
-    this.#lastTime = link.time;
+    this.advance(link);
     return link;
   }
 

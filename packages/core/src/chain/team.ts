@@ -10,6 +10,7 @@ import { equalBytes, toHex } from '../bytes.js';
 import type { Collection, EnvelopeHeader } from '../envelope/header.js';
 import { inviteId } from '../keys.js';
 import { ChainError } from './errors.js';
+import { ChainHead } from './head.js';
 import { checkLinkSignature, parseLink, ZERO32, type ParsedLink } from './link.js';
 import type { PrincipalState } from './principal.js';
 import {
@@ -57,11 +58,10 @@ interface Invite {
 type TeamLink = ParsedLink<TeamLinkBody>;
 
 /** The verified state of a team chain. Apply links in order; a failed apply changes nothing. */
-export class TeamState {
+export class TeamState extends ChainHead {
   readonly id: Uint8Array;
   readonly members = new Map<string, Member>();
   readonly generations: Generation[] = [];
-  readonly hashes: Uint8Array[] = [];
   nameCt: Uint8Array;
   /** Set by a member leaving: nobody writes until someone rotates. */
   rotationPending = false;
@@ -69,13 +69,12 @@ export class TeamState {
   /** Per principal: (seq, role or null when removed), in chain order, for rights at a past point. */
   readonly #roleLog = new Map<string, { seq: number; role: Role | null }[]>();
   #mustRotate = false;
-  #lastTime: number;
 
   private constructor(create: TeamLink, body: TeamLinkBody & { type: 'create' }) {
+    super();
     this.id = create.hash;
     this.nameCt = body.nameCt;
-    this.hashes.push(create.hash);
-    this.#lastTime = create.time;
+    this.advance(create);
     this.#setRole(create.author, ROLE.owner, 0, { seq: 0, head: ZERO32 }, body.ownerNameCt);
     this.generations.push({
       generation: 1,
@@ -84,20 +83,6 @@ export class TeamState {
       prevKeyCt: undefined,
       recipients: body.recipients,
     });
-  }
-
-  get seq(): number {
-    return this.hashes.length - 1;
-  }
-
-  /** Time of the head link (ms since the epoch, as its author claimed). */
-  get lastTime(): number {
-    return this.#lastTime;
-  }
-
-  /** Hash of the head link. */
-  get head(): Uint8Array {
-    return this.hashes[this.hashes.length - 1] as Uint8Array;
   }
 
   /** The newest generation. */
@@ -232,15 +217,7 @@ export class TeamState {
   /** Verifies the next link and applies it. On any error the state is unchanged. */
   async apply(b: CryptoBackend, bytes: Uint8Array, resolve: PrincipalResolver): Promise<TeamLink> {
     const link = await parseLink(b, teamCodec, bytes);
-    const seq = this.seq + 1;
-    if (!equalBytes(link.chainId, this.id))
-      throw new ChainError('wrong-chain', 'link belongs to another team', link.seq);
-    if (link.seq !== seq)
-      throw new ChainError('bad-seq', `expected sequence number ${seq}`, link.seq);
-    if (!equalBytes(link.prev, this.head))
-      throw new ChainError('bad-prev', 'previous-link hash does not match', seq);
-    if (link.time < this.#lastTime)
-      throw new ChainError('time-order', 'link time is before the previous link', seq);
+    const seq = this.checkPosition(link, 'team');
     const body = link.body;
     if (this.#mustRotate && body.type !== 'rotate-key') {
       throw new ChainError(
@@ -369,8 +346,7 @@ export class TeamState {
         break;
     }
     commit();
-    this.hashes.push(link.hash);
-    this.#lastTime = link.time;
+    this.advance(link);
     return link;
   }
 

@@ -11,6 +11,7 @@
 import type { CryptoBackend } from '../backend/types.js';
 import { equalBytes } from '../bytes.js';
 import { ArgumentError } from '../errors.js';
+import { hkdf } from '../kdf.js';
 import type { ContentKey } from '../keys.js';
 import { LABEL, labelled } from '../labels.js';
 import { pad, unpad } from '../padding.js';
@@ -18,6 +19,27 @@ import { EnvelopeError } from './errors.js';
 import { encodeEnvelope, encodeHeader, FLAG_TOMBSTONE, type EnvelopeHeader } from './header.js';
 
 const ZERO_NONCE = new Uint8Array(12);
+
+/**
+ * The content key of an object version: HKDF(ikm, salt, str(label) || u8 collection ||
+ * objectId(16) || u64 objectVersion || keySalt(16)), with label "hush/v1/object" and salt
+ * teamId for team envelopes, "hush/v1/direct" and an empty salt for direct envelopes.
+ */
+export async function deriveContentKey(
+  b: CryptoBackend,
+  ikm: Uint8Array,
+  salt: Uint8Array,
+  label: string,
+  h: Pick<EnvelopeHeader, 'collection' | 'objectId' | 'objectVersion' | 'keySalt'>,
+): Promise<ContentKey> {
+  const info = labelled(label)
+    .u8(h.collection)
+    .fixed(h.objectId, 16)
+    .u64(h.objectVersion)
+    .fixed(h.keySalt, 16)
+    .finish();
+  return (await hkdf(b, ikm, salt, info, 32)) as ContentKey;
+}
 
 /** HMAC-SHA-256(contentKey, str("hush/v1/content-commit")). */
 export function contentCommitment(b: CryptoBackend, key: ContentKey): Promise<Uint8Array> {

@@ -11,10 +11,15 @@
 import type { CryptoBackend } from '../backend/types.js';
 import { compareBytes, equalBytes, expectBytes } from '../bytes.js';
 import { hpkeOpen, hpkeSeal } from '../hpke/index.js';
-import { hkdf } from '../kdf.js';
 import type { ContentKey, DeviceSecretKeys, DirectKey } from '../keys.js';
 import { LABEL, labelled } from '../labels.js';
-import { contentCommitment, openContent, sealContent, checkAuthor } from './content.js';
+import {
+  checkAuthor,
+  contentCommitment,
+  deriveContentKey,
+  openContent,
+  sealContent,
+} from './content.js';
 import { EnvelopeError } from './errors.js';
 import {
   decodeHeader,
@@ -27,18 +32,12 @@ import {
 } from './header.js';
 import { checkExpected, type TeamOpenContext } from './team.js';
 
-async function directContentKey(
+function directContentKey(
   b: CryptoBackend,
   k: DirectKey,
   h: Pick<EnvelopeHeader, 'collection' | 'objectId' | 'objectVersion' | 'keySalt'>,
-) {
-  const info = labelled(LABEL.direct)
-    .u8(h.collection)
-    .fixed(h.objectId, 16)
-    .u64(h.objectVersion)
-    .fixed(h.keySalt, 16)
-    .finish();
-  return (await hkdf(b, k, new Uint8Array(0), info, 32)) as ContentKey;
+): Promise<ContentKey> {
+  return deriveContentKey(b, k, new Uint8Array(0), LABEL.direct, h);
 }
 
 function wrapInfo(objectId: Uint8Array, objectVersion: number, deviceId: Uint8Array): Uint8Array {

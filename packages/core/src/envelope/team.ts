@@ -7,10 +7,15 @@
  */
 import type { CryptoBackend } from '../backend/types.js';
 import { equalBytes, expectBytes } from '../bytes.js';
-import { hkdf } from '../kdf.js';
 import type { ContentKey, DeviceSecretKeys, TeamKey } from '../keys.js';
-import { LABEL, labelled } from '../labels.js';
-import { contentCommitment, openContent, sealContent, checkAuthor } from './content.js';
+import { LABEL } from '../labels.js';
+import {
+  checkAuthor,
+  contentCommitment,
+  deriveContentKey,
+  openContent,
+  sealContent,
+} from './content.js';
 import { EnvelopeError } from './errors.js';
 import {
   decodeHeader,
@@ -21,19 +26,13 @@ import {
   type EnvelopeHeader,
 } from './header.js';
 
-async function teamContentKey(
+function teamContentKey(
   b: CryptoBackend,
   key: TeamKey,
   teamId: Uint8Array,
   h: Pick<EnvelopeHeader, 'collection' | 'objectId' | 'objectVersion' | 'keySalt'>,
-) {
-  const info = labelled(LABEL.object)
-    .u8(h.collection)
-    .fixed(h.objectId, 16)
-    .u64(h.objectVersion)
-    .fixed(h.keySalt, 16)
-    .finish();
-  return (await hkdf(b, key, teamId, info, 32)) as ContentKey;
+): Promise<ContentKey> {
+  return deriveContentKey(b, key, teamId, LABEL.object, h);
 }
 
 /** What a writer supplies to seal a team object. */
