@@ -1,4 +1,5 @@
 /** Output helpers: aligned human tables, JSON, and explanations on stderr. */
+import type { WhoAmI } from '@hush/client';
 
 /** Writes a line to stdout (the command's result). */
 export function out(line = ''): void {
@@ -64,6 +65,21 @@ export function table(
 export function fields(pairs: readonly (readonly [string, unknown])[]): void {
   const w = Math.max(...pairs.map(([k]) => k.length));
   for (const [k, v] of pairs) out(`${`${k}:`.padEnd(w + 2)}${cell(v)}`);
+}
+
+/** The rows that describe an identity, for `fields`: an optional name first, then ids. */
+export function identityRows(
+  me: WhoAmI,
+  opts: { name?: string; kind?: boolean } = {},
+): [string, unknown][] {
+  return [
+    ...(opts.name !== undefined ? [['name', opts.name] as [string, unknown]] : []),
+    ['principal', me.principalId],
+    ['device', me.deviceId],
+    ...(opts.kind ? [['kind', me.kind] as [string, unknown]] : []),
+    ['server', me.server],
+    ['fingerprint', me.fingerprint],
+  ];
 }
 
 /** Milliseconds since the epoch as a short local time. */

@@ -26,7 +26,7 @@ import { sealTeamEnvelope } from '../src/envelope/team.js';
 import { formatInviteToken, inviteKeys, newInviteToken } from '../src/invite.js';
 import { sealKeyBox } from '../src/keybox.js';
 import { generateDevice } from '../src/keys.js';
-import { LABEL, labelled } from '../src/labels.js';
+import { envelopeSignatureMessage } from '../src/envelope/content.js';
 import { sealAll } from '../src/stream/all.js';
 import { STREAM_SEALED_CHUNK_SIZE } from '../src/stream/format.js';
 import { deriveStreamKey } from '../src/stream/key.js';
@@ -62,28 +62,28 @@ async function resign(
   const parts = splitEnvelope(envelope);
   const ciphertext = ct ?? parts.ciphertext;
   const hb = encodeHeader(edit(decodeHeader(parts.header)));
-  const msg = labelled(LABEL.objectSig)
-    .bytes(hb)
-    .fixed(await b.sha256(ciphertext), 32)
-    .finish();
+  const msg = await envelopeSignatureMessage(b, hb, ciphertext);
   return encodeEnvelope(hb, ciphertext, await b.ed25519Sign(seed, msg));
 }
 
 async function envelopes(w: World, alice: Person, bob: Person, team: Team) {
   const body = utf8('deploy the api at 17:00 after the migration');
   const blind = b.randomBytes(32);
-  const { envelope, header } = await sealTeamEnvelope(b, {
-    teamId: team.state.id,
-    generation: 2,
-    chainSeq: team.state.seq,
-    key: team.key,
-    author: bob.id,
-    device: bob.device,
-    collection: COLLECTION.kv,
-    objectVersion: 3,
-    blindIndex: blind,
-    body,
-  });
+  // bob's kv entry at version 3 under one blind index, in generation 2
+  const sealKv = (content: Uint8Array) =>
+    sealTeamEnvelope(b, {
+      teamId: team.state.id,
+      generation: 2,
+      chainSeq: team.state.seq,
+      key: team.key,
+      author: bob.id,
+      device: bob.device,
+      collection: COLLECTION.kv,
+      objectVersion: 3,
+      blindIndex: blind,
+      body: content,
+    });
+  const { envelope, header } = await sealKv(body);
   const base = {
     kind: 'team-envelope' as const,
     teamId: e(team.state.id),
@@ -228,18 +228,7 @@ async function envelopes(w: World, alice: Person, bob: Person, team: Team) {
     envelope,
     { author: e(alice.id), authorDevice: e(alice.device.id), authorSigPk: e(alice.device.sigPk) },
   );
-  const other = await sealTeamEnvelope(b, {
-    teamId: team.state.id,
-    generation: 2,
-    chainSeq: team.state.seq,
-    key: team.key,
-    author: bob.id,
-    device: bob.device,
-    collection: COLLECTION.kv,
-    objectVersion: 3,
-    blindIndex: blind,
-    body: utf8('another value'),
-  });
+  const other = await sealKv(utf8('another value'));
   const swapped = encodeEnvelope(
     hb,
     splitEnvelope(other.envelope).ciphertext,

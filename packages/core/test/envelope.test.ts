@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { utf8 } from '../src/bytes.js';
 import { openDirectEnvelope, sealDirectEnvelope } from '../src/envelope/direct.js';
+import { envelopeSignatureMessage } from '../src/envelope/content.js';
 import { EnvelopeError, type EnvelopeFailure } from '../src/envelope/errors.js';
 import {
   COLLECTION,
@@ -34,11 +35,7 @@ async function resign(
 ) {
   const parts = splitEnvelope(envelope);
   const hb = encodeHeader(edit(decodeHeader(parts.header)));
-  const { labelled, LABEL } = await import('../src/labels.js');
-  const msg = labelled(LABEL.objectSig)
-    .bytes(hb)
-    .fixed(await b.sha256(parts.ciphertext), 32)
-    .finish();
+  const msg = await envelopeSignatureMessage(b, hb, parts.ciphertext);
   return encodeEnvelope(hb, parts.ciphertext, await b.ed25519Sign(seed, msg));
 }
 

@@ -92,18 +92,14 @@ export class TestTeam {
       return by.request('POST', `/v1/teams/${this.id}/links`, {
         links: [toBase64url(removal.bytes)],
       });
-    const scratch = await TeamState.verify(
-      b,
-      [...this.state.hashes.keys()].length ? await this.chainBytes(by) : [],
-      this.resolve,
-    );
+    // The rotation must be built on the chain as it will be after the removal.
+    const scratch = await TeamState.verify(b, await this.chainBytes(by), this.resolve);
     await scratch.apply(b, removal.bytes, this.resolve);
     const devices = [...scratch.members.values()]
       .flatMap((m) => this.resolve(m.principal)?.activeDevices() ?? [])
       .map((d) => ({ id: d.id, kemPk: d.kemPk }));
     const rot = await rotation(b, scratch, this.keys[this.keys.length - 1] as TeamKey, devices);
-    const { teamLink: tl } = await import('@hush/core');
-    const rotLink = await tl(b, scratch, by.state.id, by.device, rot.body);
+    const rotLink = await teamLink(b, scratch, by.state.id, by.device, rot.body);
     const r = await this.send(by, [removal.bytes, rotLink.bytes], rot.keyBoxes);
     if (r.status === 200) this.keys.push(rot.teamKey);
     return r;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { globals, openHush, passphrase, resolveHome, resolveServer, sdk } from '../context.js';
 import { usage } from '../errors.js';
 import { valueOrAsk } from '../input.js';
-import { fields, note, out, printJson, table, time } from '../output.js';
+import { fields, identityRows, note, out, printJson, table, time } from '../output.js';
 import { parseDuration } from '../vocab.js';
 
 function duration(v: string, option: string): number {
@@ -114,12 +114,7 @@ Examples:
       });
       const me = hush.whoami();
       if (g.json) return printJson(me);
-      fields([
-        ['principal', me.principalId],
-        ['device', me.deviceId],
-        ['server', me.server],
-        ['fingerprint', me.fingerprint],
-      ]);
+      fields(identityRows(me));
       note('linked: team keys arrive when the linking device has rotated them');
     });
 

@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { globals, passphrase, resolveHome, resolveServer, sdk } from '../context.js';
 import { valueOrAsk } from '../input.js';
-import { fields, note, printJson } from '../output.js';
+import { fields, identityRows, note, printJson } from '../output.js';
 
 interface InitOptions {
   readonly name?: string;
@@ -61,13 +61,7 @@ Examples:
         printJson(me);
         return;
       }
-      fields([
-        ['name', name],
-        ['principal', me.principalId],
-        ['device', me.deviceId],
-        ['server', me.server],
-        ['fingerprint', me.fingerprint],
-      ]);
+      fields(identityRows(me, { name }));
       note('next: hush team create NAME, or hush join TOKEN with an invite from a teammate');
     });
 }

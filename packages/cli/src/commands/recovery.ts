@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { globals, openHush, passphrase, resolveHome, resolveServer, sdk } from '../context.js';
 import { usage } from '../errors.js';
 import { interactive, readStdin, valueOrAsk } from '../input.js';
-import { fields, note, out, printJson } from '../output.js';
+import { fields, identityRows, note, out, printJson } from '../output.js';
 
 /** Registers `hush recovery` and its subcommands. */
 export function register(program: Command): void {
@@ -89,13 +89,7 @@ Examples:
       });
       const me = hush.whoami();
       if (g.json) return printJson(me);
-      fields([
-        ['name', me.name],
-        ['principal', me.principalId],
-        ['device', me.deviceId],
-        ['server', me.server],
-        ['fingerprint', me.fingerprint],
-      ]);
+      fields(identityRows(me, { name: me.name }));
       note('restored: revoke a lost device with hush device revoke ID (see hush device list)');
     });
 }

@@ -1,7 +1,7 @@
 /** `hush whoami`: this device's principal, device, kind, server and fingerprint. */
 import type { Command } from 'commander';
 import { globals, openHush } from '../context.js';
-import { fields, printJson } from '../output.js';
+import { fields, identityRows, printJson } from '../output.js';
 
 /** Registers `hush whoami`. */
 export function register(program: Command): void {
@@ -17,12 +17,6 @@ export function register(program: Command): void {
         printJson(me);
         return;
       }
-      fields([
-        ['principal', me.principalId],
-        ['device', me.deviceId],
-        ['kind', me.kind],
-        ['server', me.server],
-        ['fingerprint', me.fingerprint],
-      ]);
+      fields(identityRows(me, { kind: true }));
     });
 }

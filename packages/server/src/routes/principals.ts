@@ -4,7 +4,7 @@
  * Chains are readable without a token: ids are unguessable hashes, and a device being
  * linked or an invitee must check a chain before it holds a token.
  */
-import { ChainError, PrincipalState, toBase64url, type PrincipalState as PS } from '@hush/core';
+import { ChainError, parseLink, principalCodec, PrincipalState, toBase64url } from '@hush/core';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { authenticate } from '../auth/guard.js';
@@ -37,7 +37,7 @@ export function chainFailure(e: unknown): never {
 /** Writes the links from `fromSeq` on and mirrors devices; fails with CHAIN_CONFLICT on a race. */
 async function store(
   trx: Kysely<Database>,
-  st: PS,
+  st: PrincipalState,
   links: readonly Uint8Array[],
   fromSeq: number,
 ): Promise<void> {
@@ -149,7 +149,6 @@ export function principalRoutes(app: FastifyInstance, ctx: Context): void {
   app.post('/v1/principals/:id/links', async (req) => {
     const id = idParam('id', (req.params as { id: string }).id);
     const links = linksField(req.body);
-    const { parseLink, principalCodec } = await import('@hush/core');
     const first = await parseLink(ctx.b, principalCodec, links[0] as Uint8Array).catch(
       chainFailure,
     );
