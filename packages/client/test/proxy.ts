@@ -1,18 +1,66 @@
 /**
- * A tampering HTTP proxy for tests: forwards every request to the relay unchanged (Host
- * header included, so sign-in still binds the host the client sees) and lets a test rewrite
- * JSON answers on their way back.
+ * A tampering HTTP proxy for tests: a real HTTP server in front of a real relay that forwards
+ * every request (Host header included, so sign-in still binds the host the client sees) and
+ * lets a test, per request, rewrite the request body, rewrite a JSON answer, rewrite any
+ * answer as raw bytes (blob downloads), cut an answer short, or refuse to forward at all.
+ *
+ * Answers nobody tampers with, and every Server-Sent Events stream, are streamed through
+ * unbuffered, so `hush watch` and multi-GiB blob downloads work through the proxy in
+ * constant memory.
  */
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import {
+  createServer,
+  request,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Rewrites a JSON answer; return undefined to pass it through. */
 export type Tamper = (method: string, path: string, body: unknown) => unknown;
 
+/** What a byte-level tamper sees of an answer. */
+export interface RawAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/**
+ * Rewrites any answer (JSON or not) as bytes: return a Buffer for the new body, or an object
+ * to also change the status or headers; undefined passes it through. `query` is the raw
+ * query string (without `?`), `reqHeaders` the request's headers (e.g. `range`).
+ */
+export type BytesTamper = (
+  method: string,
+  path: string,
+  answer: RawAnswer,
+  ctx: { readonly query: string; readonly reqHeaders: IncomingHttpHeaders },
+) => Buffer | { status?: number; headers?: Record<string, string>; body: Buffer } | undefined;
+
+/** Rewrites a request body before it is forwarded; undefined forwards it unchanged. */
+export type RequestTamper = (method: string, path: string, body: Buffer) => Buffer | undefined;
+
+/** Decides, per request, to answer without forwarding (a dead or refusing relay). */
+export type Block = (
+  method: string,
+  path: string,
+) => { status: number; body?: unknown } | 'drop' | undefined;
+
 /** A running proxy. */
 export interface Proxy {
   readonly url: string;
+  /** JSON answers. */
   tamper: Tamper | undefined;
+  /** Any answer, as bytes (applied after `tamper`). */
+  tamperBytes: BytesTamper | undefined;
+  /** Request bodies. */
+  tamperRequest: RequestTamper | undefined;
+  /** Answers without forwarding: a status and JSON body, or 'drop' to destroy the socket. */
+  block: Block | undefined;
+  /** Every request seen, in order (method and path without the query). */
+  readonly seen: { method: string; path: string }[];
   close(): Promise<void>;
 }
 
@@ -28,40 +76,93 @@ function readAll(s: IncomingMessage): Promise<Buffer> {
 /** Starts a proxy in front of `target` (http://host:port). */
 export async function startProxy(target: string): Promise<Proxy> {
   const t = new URL(target);
-  const proxy: Proxy = { url: '', tamper: undefined, close: async () => undefined };
+  const proxy: Proxy = {
+    url: '',
+    tamper: undefined,
+    tamperBytes: undefined,
+    tamperRequest: undefined,
+    block: undefined,
+    seen: [],
+    close: async () => undefined,
+  };
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const body = await readAll(req);
+      const method = req.method ?? 'GET';
+      const [path = '', query = ''] = (req.url ?? '').split('?');
+      proxy.seen.push({ method, path });
+      const blocked = proxy.block?.(method, path);
+      if (blocked === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      if (blocked) {
+        const out = Buffer.from(JSON.stringify(blocked.body ?? {}));
+        res.writeHead(blocked.status, {
+          'content-type': 'application/json',
+          'content-length': String(out.length),
+        });
+        res.end(out);
+        return;
+      }
+      const headers = { ...req.headers };
+      let body: Buffer | undefined;
+      if (proxy.tamperRequest) {
+        body = await readAll(req);
+        const changed = proxy.tamperRequest(method, path, body);
+        if (changed !== undefined) {
+          body = changed;
+          delete headers['transfer-encoding'];
+          headers['content-length'] = String(body.length);
+        }
+      }
       const up = request(
-        { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers },
+        { host: t.hostname, port: t.port, method, path: req.url, headers },
         (ur) => {
+          const type = String(ur.headers['content-type'] ?? '');
+          const isJson = type.includes('json');
+          const touched =
+            !type.includes('text/event-stream') &&
+            ((proxy.tamper !== undefined && isJson) || proxy.tamperBytes !== undefined);
+          if (!touched) {
+            res.writeHead(ur.statusCode ?? 502, ur.headers);
+            ur.pipe(res);
+            return;
+          }
           void (async () => {
             let out = await readAll(ur);
-            const headers = { ...ur.headers };
-            const isJson = String(ur.headers['content-type'] ?? '').includes('json');
+            let status = ur.statusCode ?? 502;
+            const headers: Record<string, string | string[] | undefined> = { ...ur.headers };
             if (proxy.tamper && isJson && out.length > 0) {
-              const changed = proxy.tamper(
-                req.method ?? 'GET',
-                (req.url ?? '').split('?')[0] as string,
-                JSON.parse(out.toString()),
-              );
+              const changed = proxy.tamper(method, path, JSON.parse(out.toString()));
               if (changed !== undefined) out = Buffer.from(JSON.stringify(changed));
+            }
+            if (proxy.tamperBytes) {
+              const changed = proxy.tamperBytes(
+                method,
+                path,
+                { status, headers: ur.headers, body: out },
+                { query, reqHeaders: req.headers },
+              );
+              if (Buffer.isBuffer(changed)) out = changed;
+              else if (changed !== undefined) {
+                out = changed.body;
+                status = changed.status ?? status;
+                Object.assign(headers, changed.headers ?? {});
+              }
             }
             delete headers['content-length'];
             delete headers['transfer-encoding'];
-            res.writeHead(ur.statusCode ?? 502, {
-              ...headers,
-              'content-length': String(out.length),
-            });
+            res.writeHead(status, { ...headers, 'content-length': String(out.length) });
             res.end(out);
           })();
         },
       );
       up.on('error', () => {
-        res.writeHead(502);
+        if (!res.headersSent) res.writeHead(502);
         res.end();
       });
-      up.end(body);
+      if (body !== undefined) up.end(body);
+      else req.pipe(up);
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
