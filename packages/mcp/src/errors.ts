@@ -47,8 +47,12 @@ const MAX = 400;
 
 /** One line, no control characters, at most MAX characters. */
 function clean(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  const line = s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  const line = s
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    // The SDK names its own method; a model has the tool.
+    .replace('(run teams.list() to refresh)', '(list_teams refreshes what you see)')
+    .trim();
   return line.length > MAX ? `${line.slice(0, MAX - 1)}…` : line;
 }
 

@@ -28,14 +28,19 @@ function rootOf(cmd: Command): Command {
   return c;
 }
 
-/** The `hush mcp` arguments that reproduce this invocation's identity and relay. */
+/**
+ * The `hush mcp` arguments that reproduce this invocation's identity and relay: a home or
+ * relay given here (option or environment) is written out, since the client starts the
+ * server with an environment of its own; `./.hush/` of the workspace is found there anyway.
+ */
 function launchArgs(g: Globals, workspace: string): string[] {
   const server = resolveServer(g);
+  const home = g.home ?? (process.env.HUSH_HOME || undefined);
   return [
     'mcp',
     '--workspace',
     workspace,
-    ...(g.home ? ['--home', resolve(g.home)] : []),
+    ...(home !== undefined ? ['--home', resolve(home)] : []),
     ...(server !== undefined ? ['--server', server] : []),
     ...(g.insecureTransport ? ['--insecure-transport'] : []),
   ];
@@ -53,10 +58,10 @@ async function install(o: InstallOptions, g: Globals): Promise<void> {
     ...(o.file !== undefined ? { file: resolve(o.file) } : {}),
   });
   const home = resolveHome(g, process.env, workspace) ?? (await sdk()).defaultHome();
-  if (!existsSync(join(home, 'identity.json')))
-    note(
-      `note: no hush identity in ${home} yet: create one with  hush agent create NAME --dir ${workspace}`,
-    );
+  const noIdentity = () => {
+    if (!existsSync(join(home, 'identity.json')))
+      note(`note: no hush identity in ${home} yet: hush agent create NAME --dir ${workspace}`);
+  };
   if (!o.write) {
     process.stdout.write(renderSnippet(plan));
     note(
@@ -65,7 +70,7 @@ async function install(o: InstallOptions, g: Globals): Promise<void> {
         : `${plan.label}: put this where the client reads its MCP servers`,
     );
     if (plan.command !== undefined) note(`or run: ${plan.command}`);
-    return;
+    return noIdentity();
   }
   const r = await writeInstall(plan);
   out(r.file);
@@ -74,6 +79,7 @@ async function install(o: InstallOptions, g: Globals): Promise<void> {
       ? `${plan.label}: added "${plan.name}" to ${r.file}; restart the client to load it`
       : `${plan.label}: ${r.file} already has "${plan.name}" as planned`,
   );
+  noIdentity();
 }
 
 /** Registers `hush mcp` and `hush mcp install`. */

@@ -13,6 +13,12 @@ import type { InstallPlan } from './clients.js';
 
 type Table = Record<string, unknown>;
 
+/** Plain data to compare: the TOML parser's objects have no prototype, dates are objects. */
+const plain = (v: unknown): unknown =>
+  JSON.parse(
+    JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x)) ?? 'null',
+  );
+
 const isTable = (v: unknown): v is Table =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -74,7 +80,7 @@ export function mergeToml(text: string | undefined, plan: InstallPlan, file: str
   const before = text ?? '';
   const old = parseTomlIn(before, file);
   const had = isTable(old[plan.table]) ? (old[plan.table] as Table)[plan.name] : undefined;
-  if (text !== undefined && isDeepStrictEqual(had, plan.entry)) return text;
+  if (text !== undefined && isDeepStrictEqual(plain(had), plain(plan.entry))) return text;
   const kept: string[] = [];
   let inOwn = false;
   for (const line of before.split('\n')) {
@@ -92,7 +98,7 @@ export function mergeToml(text: string | undefined, plan: InstallPlan, file: str
   // What the file must now say: the same as before, with only this server's entry set.
   const servers = isTable(old[plan.table]) ? old[plan.table] : {};
   const expected = { ...old, [plan.table]: { ...(servers as Table), [plan.name]: plan.entry } };
-  if (!isDeepStrictEqual(merged, expected))
+  if (!isDeepStrictEqual(plain(merged), plain(expected)))
     throw refuse(
       'CONFLICT',
       file,
