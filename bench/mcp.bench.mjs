@@ -88,7 +88,7 @@ async function viaMcp(server, alice, team, dir) {
 async function viaSdk(server, alice, team, dir) {
   const b = await Hush.init({ home: join(dir, 'sdk-b'), server: server.url, name: 'sdk-b' });
   await b.join(await alice.teams.invite(team.id));
-  const stop = new AbortController();
+  const stop = new globalThis.AbortController();
   const arrivals = [];
   let ready;
   const isReady = new Promise((r) => (ready = r));
@@ -135,7 +135,10 @@ export default async function run() {
     return {
       title: 'MCP: agent to agent',
       rows: [
-        { ...row('p50', 'median'), note: `max ${mcp.max.toFixed(1)} ms (floor max ${sdk.max.toFixed(1)} ms)` },
+        {
+          ...row('p50', 'median'),
+          note: `max ${mcp.max.toFixed(1)} ms (floor max ${sdk.max.toFixed(1)} ms)`,
+        },
         row('p99', 'p99'),
       ],
       notes: [
