@@ -137,6 +137,27 @@ describe('two agents coordinate over MCP', () => {
     assert.equal(r.message, undefined);
   });
 
+  it('a cancelled wait stops at once and consumes nothing', async () => {
+    const stop = new AbortController();
+    const waiting = b.client.callTool(
+      { name: 'wait_for_message', arguments: { timeout_seconds: 60 } },
+      undefined,
+      { signal: stop.signal },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    stop.abort();
+    await assert.rejects(waiting);
+    await hushOk(w.alice, ['send', 'core', 'after the cancel']);
+    // Had the cancelled wait kept going, it would have taken (and marked read) this one.
+    await eventually(() => updates.length >= 3, 'the update for the new message');
+    const inbox = await call<{ unread: number; messages: { preview: string }[] }>(b, 'check_inbox');
+    assert.deepEqual(
+      inbox.messages.map((m) => m.preview),
+      ['after the cancel'],
+    );
+    await call(b, 'read_messages', {});
+  });
+
   it('share_code sends a line range of a workspace file; get_snippet returns it', async () => {
     mkdirSync(join(builder.dir, 'src'));
     const lines = Array.from({ length: 10 }, (_, i) => `export const v${i + 1} = ${i + 1};`);
