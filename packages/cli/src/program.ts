@@ -10,6 +10,7 @@ import { register as device } from './commands/device.js';
 import { register as fingerprint } from './commands/fingerprint.js';
 import { register as init } from './commands/init.js';
 import { register as join } from './commands/join.js';
+import { register as mcp } from './commands/mcp.js';
 import { register as messages } from './commands/messages.js';
 import { register as send } from './commands/send.js';
 import { register as outbox } from './commands/outbox.js';
@@ -82,6 +83,7 @@ Examples:
     watch,
     outbox,
     agent,
+    mcp,
     completion,
   ]) {
     r(program);

@@ -35,6 +35,7 @@
  *
  * hush.snippets.share({ target?, file?, lines?: { first, last }, diffArgs?, title?, note?, cwd? }): MessageRef
  *   // a file (range) with language, repo-relative path, git remote and commit; or `git diff ARGS`
+ * hush.snippets.shareText({ target?, text, language?, title?, note? }): MessageRef   // text, no file
  * hush.snippets.list({ from?, team?, offline? }): Snippet[]   // verified, newest last
  * hush.snippets.get(id): Snippet
  *
@@ -95,6 +96,7 @@ export {
   type ShareOptions,
   type Snippet,
   type SnippetListOptions,
+  type TextShareOptions,
 } from './snippets.js';
 export { defaultHome } from './node/paths.js';
 export { safetyNumber } from './node/fingerprint.js';

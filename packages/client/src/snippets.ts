@@ -43,6 +43,20 @@ export interface ShareOptions {
   readonly cwd?: string;
 }
 
+/** What `snippets.shareText` takes: text that is not read from a file. */
+export interface TextShareOptions {
+  /** A team (id or name) or `@member`; default: the one team this principal is in. */
+  readonly target?: string;
+  /** At most 1 MiB. */
+  readonly text: string;
+  /** e.g. `typescript`, at most 64 bytes; default ''. */
+  readonly language?: string;
+  /** At most 256 bytes; default `snippet`. */
+  readonly title?: string;
+  /** At most 4096 bytes. */
+  readonly note?: string;
+}
+
 /** A verified, decoded snippet. */
 export interface Snippet {
   readonly id: string;
@@ -245,6 +259,31 @@ export class Snippets {
       body = await diffBody(o, cwd, o.diffArgs);
     } else if (o.file !== undefined) body = await fileBody(o, cwd, o.file);
     else throw new UsageError('nothing to share: give a file or diff arguments');
+    return this.#send(o.target, body);
+  }
+
+  /**
+   * Shares text that is not a file (pasted code, a command's output): no path, no git
+   * metadata. Used by the MCP server's `share_code` when a model passes text.
+   * @example
+   * await hush.snippets.shareText({ target: 'core', text: 'SELECT 1;', language: 'sql', title: 'probe' });
+   */
+  async shareText(o: TextShareOptions): Promise<MessageRef> {
+    checkSize(o.text, 'the text');
+    if (o.text === '') throw new UsageError('nothing to share: the text is empty');
+    return this.#send(o.target, {
+      title: o.title ?? 'snippet',
+      language: o.language ?? '',
+      path: '',
+      gitRemote: '',
+      commit: new Uint8Array(0),
+      note: o.note ?? '',
+      kind: 'content',
+      content: o.text,
+    });
+  }
+
+  async #send(target: string | undefined, body: SnippetBody): Promise<MessageRef> {
     let bytes: Uint8Array;
     try {
       bytes = encodeSnippetBody(body);
@@ -252,7 +291,7 @@ export class Snippets {
       if (e instanceof ArgumentError) throw new UsageError(`cannot share it: ${e.message}`);
       throw e;
     }
-    return this.messages.sendBody(o.target ?? (await this.#onlyTeam()), COLLECTION.snippet, bytes);
+    return this.messages.sendBody(target ?? (await this.#onlyTeam()), COLLECTION.snippet, bytes);
   }
 
   async #onlyTeam(): Promise<string> {
