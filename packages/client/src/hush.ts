@@ -1,7 +1,7 @@
 /**
  * The SDK entry point: `Hush.init` creates a device and principal and registers it;
  * `Hush.open` loads an identity and its verified state. Namespaces `teams`, `messages`,
- * `outbox` and `watch()` do the rest.
+ * `secrets`, `kv`, `outbox` and `watch()` do the rest.
  */
 import {
   deriveRecoveryDevice,
@@ -22,7 +22,9 @@ import { safetyNumber } from './node/fingerprint.js';
 import { loadIdentity, saveIdentity, type Identity } from './node/keystore.js';
 import { flush, pending, type OutboxEntry } from './node/outbox.js';
 import { homePaths, type HomePaths } from './node/paths.js';
+import { Kv } from './kv.js';
 import { Messages, type Message } from './messages.js';
+import { Secrets } from './secrets.js';
 import { Snippets } from './snippets.js';
 import { acceptDeviceInvite, Devices } from './devices.js';
 import {
@@ -58,6 +60,13 @@ export interface OpenOptions extends ApiOptions {
   readonly server?: string;
   /** The passphrase of a wrapped identity. */
   readonly passphrase?: string;
+  /**
+   * Never write the home: state.json is not saved, the outbox is not flushed, and the
+   * session starts with a challenge sign-in rather than spending the stored refresh token
+   * (so `hush secrets run` writes nothing to disk). What it syncs is verified as always,
+   * then forgotten.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** Options of `Hush.joinDevice` (a device token from `devices.link`). */
@@ -107,6 +116,10 @@ export class Hush {
   readonly messages: Messages;
   /** Code snippets and patches to teams and members. */
   readonly snippets: Snippets;
+  /** Secrets: named values per team and environment (.env push, pull, diff). */
+  readonly secrets: Secrets;
+  /** Encrypted key-value data (JSON values). */
+  readonly kv: Kv;
   /** This principal's devices: link, list, revoke. */
   readonly devices: Devices;
   /** Recovery words for this principal. */
@@ -123,6 +136,8 @@ export class Hush {
     this.teams = new Teams(ctx);
     this.messages = new Messages(ctx, this.teams);
     this.snippets = new Snippets(ctx, this.teams, this.messages);
+    this.secrets = new Secrets(ctx, this.teams, this.messages);
+    this.kv = new Kv(ctx, this.teams, this.messages);
     this.devices = new Devices(ctx, this.teams);
     this.recovery = new Recovery(ctx, this.teams);
     this.outbox = {
@@ -147,9 +162,10 @@ export class Hush {
     paths: HomePaths,
     id: Identity,
     data: StateData,
-    opts: ApiOptions,
+    opts: ApiOptions & { readOnly?: boolean },
   ): Promise<Hush> {
     const secrets = new SecretBox(b, id.stateKey);
+    const readOnly = opts.readOnly === true;
     let saving: Promise<void> = Promise.resolve();
     const ctx: Ctx = {
       b,
@@ -169,13 +185,16 @@ export class Hush {
         opts,
       ),
       save: () =>
-        (saving = saving.catch(() => undefined).then(() => writeJsonAtomic(paths.state, data))),
+        readOnly
+          ? Promise.resolve()
+          : (saving = saving.catch(() => undefined).then(() => writeJsonAtomic(paths.state, data))),
       flushOutbox: async () => {
+        if (readOnly) return;
         const r = await flush(paths.outbox, ctx.api);
         for (const f of r.failed) ctx.warnings.push(`outbox: ${f.objectId} refused: ${f.error}`);
       },
     };
-    if (data.refreshToken) {
+    if (data.refreshToken && !readOnly) {
       try {
         ctx.api.refreshToken = new TextDecoder().decode(await secrets.open(data.refreshToken));
       } catch {

@@ -54,6 +54,12 @@ export interface StateData {
   read: string[];
   acked: string[];
   eventCursor?: string;
+  /**
+   * Per absolute path, what `secrets pull` last wrote there: a random salt and
+   * SHA-256(salt || file bytes), both base64url (salted, so state.json never holds a plain hash
+   * of secret values).
+   */
+  pulls?: Record<string, { salt: string; hash: string }>;
 }
 
 /** A fresh state for a server. */
