@@ -69,9 +69,12 @@ export function passphrase(env: NodeJS.ProcessEnv = process.env): { passphrase?:
 
 /**
  * Opens this home's identity and state (exit 8 when there is none); `readOnly` never writes
- * the home (see the SDK's OpenOptions).
+ * the home, `fetch` replaces the HTTP client (see the SDK's OpenOptions).
  */
-export async function openHush(g: Globals, opts: { readOnly?: boolean } = {}): Promise<Hush> {
+export async function openHush(
+  g: Globals,
+  opts: { readOnly?: boolean; fetch?: typeof fetch } = {},
+): Promise<Hush> {
   const { Hush } = await sdk();
   const server = resolveServer(g);
   const home = resolveHome(g);
@@ -80,6 +83,7 @@ export async function openHush(g: Globals, opts: { readOnly?: boolean } = {}): P
     ...(server !== undefined ? { server } : {}),
     ...(g.insecureTransport ? { insecureTransport: true } : {}),
     ...(opts.readOnly ? { readOnly: true } : {}),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
     ...passphrase(),
   });
   return opened;

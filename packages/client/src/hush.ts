@@ -9,6 +9,7 @@ import {
   generateDevice,
   principalGenesis,
   toBase64url,
+  utf8,
   type CryptoBackend,
   type DeviceSecretKeys,
 } from '@hush/core';
@@ -61,10 +62,10 @@ export interface OpenOptions extends ApiOptions {
   /** The passphrase of a wrapped identity. */
   readonly passphrase?: string;
   /**
-   * Never write the home: state.json is not saved, the outbox is not flushed, and the
-   * session starts with a challenge sign-in rather than spending the stored refresh token
-   * (so `hush secrets run` writes nothing to disk). What it syncs is verified as always,
-   * then forgotten.
+   * Never write the home: state.json is not saved, the outbox is not flushed, and the stored
+   * refresh token is not spent (the saved access token is used while in date, else a
+   * challenge sign-in starts a session of its own), so `hush secrets run` writes nothing to
+   * disk. What it syncs is verified as always, then forgotten.
    */
   readonly readOnly?: boolean;
 }
@@ -178,8 +179,12 @@ export class Hush {
         data.server,
         b,
         id.device,
-        async (t) => {
+        async (t, access) => {
           data.refreshToken = await secrets.seal(new TextEncoder().encode(t));
+          const until = access.expiresAt - 60_000;
+          if (until > Date.now())
+            data.accessToken = { token: await secrets.seal(utf8(access.token)), until };
+          else delete data.accessToken;
           await ctx.save();
         },
         opts,
@@ -199,6 +204,15 @@ export class Hush {
         ctx.api.refreshToken = new TextDecoder().decode(await secrets.open(data.refreshToken));
       } catch {
         delete data.refreshToken;
+      }
+    }
+    // A saved access token still in date saves a sign-in; the relay refusing it (revoked,
+    // restored database) just leads to one.
+    if (data.accessToken && data.accessToken.until > Date.now()) {
+      try {
+        ctx.api.accessToken = new TextDecoder().decode(await secrets.open(data.accessToken.token));
+      } catch {
+        delete data.accessToken;
       }
     }
     await ctx.chains.load();
@@ -356,6 +370,7 @@ export class Hush {
     if (opts.server && opts.server.replace(/\/+$/, '') !== data.server) {
       data.server = opts.server.replace(/\/+$/, '');
       delete data.refreshToken;
+      delete data.accessToken;
       delete data.eventCursor;
     }
     const hush = await Hush.#connect(b, paths, id, data, opts);

@@ -62,6 +62,7 @@
  * hush.kv.delete(key, { team?, ifVersion? }): WriteResult
  * hush.kv.watch({ team?, keys?, signal? }): AsyncIterable<KvEvent>
  * parseDotenv(text): DotenvEntry[]  /  serializeDotenv(entries): string   // sync
+ * jsonFetch(): typeof fetch   // sync: node:http for JSON requests (no undici load); no streaming
  *
  * hush.outbox.list(): OutboxEntry[]
  * hush.outbox.flush(): FlushResult
@@ -107,6 +108,7 @@ export {
 export type { Message, MessageRef, InboxOptions, SendOptions } from './messages.js';
 export type { OutboxEntry } from './node/outbox.js';
 export type { PullFileResult } from './node/pull-file.js';
+export { jsonFetch } from './node/json-fetch.js';
 export {
   DotenvError,
   parseDotenv,

@@ -48,6 +48,12 @@ export interface StateData {
   version: 1;
   server: string;
   refreshToken?: string;
+  /**
+   * The last access token (sealed like the refresh token) and when it stops being used (a
+   * minute before the relay's expiry), so that a command soon after another one, or one
+   * that must not write the home (`secrets run`), needs no sign-in.
+   */
+  accessToken?: { token: string; until: number };
   principals: Record<string, ChainRecord>;
   teams: Record<string, TeamRecord>;
   inbox: { cursor: number; items: CachedDirect[] };

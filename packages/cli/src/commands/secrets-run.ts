@@ -6,7 +6,7 @@
  * filter unless `--no-mask`; its exit code and a fatal signal are passed on.
  */
 import type { Command } from 'commander';
-import { globals, openHush, warnings } from '../context.js';
+import { globals, openHush, sdk, warnings } from '../context.js';
 import { usage } from '../errors.js';
 import { note } from '../output.js';
 import { endLike, runCommand } from '../runner.js';
@@ -37,7 +37,9 @@ Examples:
     )
     .action(async (argv: string[], o: ScopeOptions & { mask: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      const hush = await openHush(g, { readOnly: true });
+      // JSON requests only, so node:http will do: loading undici would cost more than them.
+      const { jsonFetch } = await sdk();
+      const hush = await openHush(g, { readOnly: true, fetch: jsonFetch() });
       const values = await hush.secrets.values(scopeOf(o));
       for (const [name, value] of Object.entries(values))
         if (value.includes('\0'))
