@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { parseDotenv } from '@hush/client';
 import type * as Fixture from '../../client/dist/test/dotenv-fixture.js';
-import { cleanup, harness, hush, tempDir } from './helpers.js';
-import { fails, json, ok, teamOfTwo, type TeamOfTwo } from './team-fixture.js';
+import { hush, tempDir } from './helpers.js';
+import { fails, json, ok, teamOnRelay } from './team-fixture.js';
 
 const { TRICKY_ENV, TRICKY_VALUES } = (await import(
   new URL('../../../client/dist/test/dotenv-fixture.js', import.meta.url).href
@@ -23,26 +23,15 @@ const valuesOf = (text: string) =>
 // SQLite only: what is particular here is parsing, rendering and files on the client; the
 // writes are the same compare-and-set PUTs that secrets.test.ts runs on both dialects.
 describe('hush secrets push, pull, diff', () => {
-  const storage = new harness.Storage('sqlite');
-  let server: Awaited<ReturnType<typeof harness.spawnServer>>;
-  let t: TeamOfTwo;
   const aliceDir = tempDir('alice-work');
   const bobDir = tempDir('bob-work');
+  const t = teamOnRelay('sqlite', [aliceDir, bobDir]);
   const alice = (args: string[], input?: string) =>
     hush(t.alice, args, { cwd: aliceDir, ...(input !== undefined ? { input } : {}) });
   const bob = (args: string[]) => hush(t.bob, args, { cwd: bobDir });
   const env = ['--env', 'tricky'];
 
-  before(async () => {
-    server = await harness.spawnServer(storage);
-    t = await teamOfTwo(server.url);
-    writeFileSync(join(aliceDir, '.env'), TRICKY_ENV);
-  });
-  after(async () => {
-    await server.stop();
-    await storage.destroy();
-    cleanup(t.alice, t.bob, aliceDir, bobDir);
-  });
+  before(() => writeFileSync(join(aliceDir, '.env'), TRICKY_ENV));
 
   it('push, then pull (json, dotenv, shell) gives back every name and value', async () => {
     const pushed = ok(await alice(['secrets', 'push', ...env]), 'push');

@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { cleanup, harness, HUSH, hush, tempDir } from './helpers.js';
-import { fails, ok, teamOfTwo, type TeamOfTwo } from './team-fixture.js';
+import { before, describe, it } from 'node:test';
+import { HUSH, hush, tempDir } from './helpers.js';
+import { fails, ok, teamOnRelay } from './team-fixture.js';
 
 const SECRETS = {
   TOKEN: 's3cr3t-token-value',
@@ -72,16 +73,12 @@ function start(home: string, args: string[], cwd: string) {
 }
 
 describe('hush secrets run', () => {
-  const storage = new harness.Storage('sqlite');
-  let server: Awaited<ReturnType<typeof harness.spawnServer>>;
-  let t: TeamOfTwo;
   const cwd = tempDir('run-cwd');
+  const t = teamOnRelay('sqlite', [cwd]);
   const run = (args: string[], env: Record<string, string> = {}) =>
     hush(t.bob, ['secrets', 'run', ...args], { cwd, env });
 
   before(async () => {
-    server = await harness.spawnServer(storage);
-    t = await teamOfTwo(server.url);
     ok(
       await hush(
         t.alice,
@@ -91,11 +88,6 @@ describe('hush secrets run', () => {
       'set',
     );
     ok(await hush(t.bob, ['secrets', 'list']), 'bob syncs');
-  });
-  after(async () => {
-    await server.stop();
-    await storage.destroy();
-    cleanup(t.alice, t.bob, cwd);
   });
 
   it('passes the exit code through', async () => {
@@ -163,6 +155,18 @@ describe('hush secrets run', () => {
     const r = await run(['--', ...node('console.log(Object.keys(process.env).includes("TOKEN"))')]);
     assert.equal(r.stdout, 'true\n', r.stderr);
     assert.deepEqual([...snapshot(t.bob), ...snapshot(cwd)], before);
+  });
+
+  it('a relay that does not answer: exit 4 with one line, and the command never starts', async () => {
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as AddressInfo).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    const r = await run(['--', ...node('console.log("started")')], {
+      HUSH_SERVER: `http://127.0.0.1:${port}`,
+    });
+    fails(r, 4, /relay 127\.0\.0\.1:\d+ is unreachable/, 'dead relay');
+    assert.equal(r.stdout, '', 'the command did not run');
   });
 
   it('a command killed by a signal makes hush die of the same signal', async () => {

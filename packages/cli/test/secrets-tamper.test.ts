@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import type { CachedObject } from '../../client/dist/src/state.js';
 import type * as ProxyModule from '../../client/dist/test/proxy.js';
 import { cleanup, harness, hush } from './helpers.js';
 import { fails, ok, teamOfTwo, type TeamOfTwo } from './team-fixture.js';
@@ -15,14 +16,7 @@ const { startProxy } = (await import(
   new URL('../../../client/dist/test/proxy.js', import.meta.url).href
 )) as typeof ProxyModule;
 
-interface Item {
-  seq: number;
-  objectId: string;
-  version: number;
-  collection: number;
-  blindIndex: string | null;
-  envelope: string;
-}
+type Item = CachedObject;
 type Page = { objects: Item[]; next: number };
 
 describe('hush secrets against a tampering relay', () => {

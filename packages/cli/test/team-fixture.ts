@@ -1,9 +1,10 @@
 /**
  * What the secrets and kv suites share: result checks, and a team "core" with alice (owner)
- * and bob (writer), each a real home driven through the real binary.
+ * and bob (writer) on a real relay, each a real home driven through the real binary.
  */
 import assert from 'node:assert/strict';
-import { hush, tempDir, type Result } from './helpers.js';
+import { after, before } from 'node:test';
+import { cleanup, harness, hush, tempDir, type Result } from './helpers.js';
 
 /** Asserts exit 0 and returns the result. */
 export function ok(r: Result, what: string): Result {
@@ -45,4 +46,24 @@ export async function teamOfTwo(url: string, bobUrl = url, role = 'writer'): Pro
   ok(await hush(bob, ['join', token.stdout.trim()]), 'join');
   const bobId = json<{ principalId: string }>(ok(await hush(bob, ['whoami', '--json']), 'who'));
   return { alice, bob, teamId, bobId: bobId.principalId };
+}
+
+/**
+ * Registers hooks that start a relay on `kind` and make the team of two before a suite's
+ * tests, and stop it (removing the homes and `dirs`) after. The object is filled in by then.
+ */
+export function teamOnRelay(kind: 'sqlite' | 'postgres', dirs: string[] = []): TeamOfTwo {
+  const t = { alice: '', bob: '', teamId: '', bobId: '' };
+  const storage = new harness.Storage(kind);
+  let server: Awaited<ReturnType<typeof harness.spawnServer>> | undefined;
+  before(async () => {
+    server = await harness.spawnServer(storage);
+    Object.assign(t, await teamOfTwo(server.url));
+  });
+  after(async () => {
+    await server?.stop();
+    await storage.destroy();
+    cleanup(t.alice, t.bob, ...dirs);
+  });
+  return t;
 }

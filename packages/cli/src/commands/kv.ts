@@ -3,8 +3,9 @@
  * key, versioned with compare-and-set like secrets. Keys starting with `hush:` are reserved.
  */
 import type { Command } from 'commander';
-import type { KvEntry, WriteResult } from '@hush/client';
+import type { KvEntry } from '@hush/client';
 import { globals, openHush } from '../context.js';
+import { by, wrote } from '../entry-output.js';
 import { usage } from '../errors.js';
 import { readStdin } from '../input.js';
 import { cell, note, out, printJson, table, time } from '../output.js';
@@ -15,15 +16,6 @@ import {
   scopeOptions,
   type ScopeOptions,
 } from '../scope.js';
-import { by } from './secrets.js';
-
-function wrote(r: WriteResult, verb: string): void {
-  note(
-    r.changed
-      ? `${verb} ${r.name}: version ${r.version}`
-      : `${r.name} is unchanged (version ${r.version})`,
-  );
-}
 
 /** The first line of a JSON text, cut to fit a table column. */
 function short(json: string, max = 60): string {

@@ -4,8 +4,9 @@
  * sees blind indexes and version numbers only.
  */
 import type { Command } from 'commander';
-import type { Secret, SecretVersion, WriteResult } from '@hush/client';
+import type { Secret, SecretVersion } from '@hush/client';
 import { globals, openHush } from '../context.js';
+import { by, wrote } from '../entry-output.js';
 import { usage } from '../errors.js';
 import { readStdin } from '../input.js';
 import { note, printJson, table, time } from '../output.js';
@@ -40,24 +41,11 @@ async function pairsOf(args: readonly string[]): Promise<Record<string, string>>
   return out;
 }
 
-/** The author as shown: display name, else the start of the principal id. */
-export function by(a: { principalId: string; name: string }): string {
-  return a.name || a.principalId.slice(0, 12);
-}
-
 function hideValue<T extends { value?: string }>(x: T, reveal: boolean): Partial<T> {
   if (reveal) return x;
   const copy: Partial<T> = { ...x };
   delete copy.value;
   return copy;
-}
-
-function wrote(r: WriteResult, verb: string): void {
-  note(
-    r.changed
-      ? `${verb} ${r.name} in ${r.environment}: version ${r.version}`
-      : `${r.name} in ${r.environment} is unchanged (version ${r.version})`,
-  );
 }
 
 /** Registers `hush secrets` and its subcommands. */
