@@ -172,6 +172,33 @@ for (const kind of await harness.dialects()) {
     // Input checks, role rules and the exposure list are decided by the client and the
     // chain, not by the storage: once, on SQLite, is enough.
     if (kind === 'sqlite') {
+      it('every secrets and kv command has help with examples; completion knows them', async () => {
+        const subs = [
+          'set',
+          'get',
+          'list',
+          'rm',
+          'history',
+          'rollback',
+          'envs',
+          'push',
+          'pull',
+          'diff',
+          'run',
+        ];
+        for (const c of [
+          ...subs.map((x) => ['secrets', x]),
+          ...['set', 'get', 'list', 'rm', 'watch'].map((x) => ['kv', x]),
+        ]) {
+          const r = ok(await hush(t.alice, [...c, '--help']), c.join(' '));
+          assert.match(r.stdout, /Examples:\n {2}\S/, `${c.join(' ')} has examples`);
+        }
+        const bash = ok(await hush(t.alice, ['completion', 'bash']), 'completion').stdout;
+        assert.ok(bash.includes(`"secrets") words="${subs.join(' ')}`), 'secrets subcommands');
+        assert.match(bash, /"secrets run"\) words="[^"]*--no-mask/);
+        assert.match(bash, /"kv"\) words="set get list rm watch/);
+      });
+
       it('bad input: usage errors (exit 2) that never echo a value', async () => {
         fails(
           await hush(t.alice, ['secrets', 'set', 'hunter2-no-name']),
