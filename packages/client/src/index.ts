@@ -120,18 +120,18 @@ export {
 } from './dotenv.js';
 export type { WriteResult } from './entries.js';
 export { diffEnv, PULL_FORMATS, renderEnv, type EnvDiff, type PullFormat } from './env-sync.js';
-export {
-  DEFAULT_ENVIRONMENT,
-  type Author,
-  type ExposedSecret,
-  type PullOptions,
-  type PushOptions,
-  type PushResult,
-  type Secret,
-  type SecretScope,
-  type SecretSetOptions,
-  type SecretVersion,
-} from './secrets.js';
+export { DEFAULT_ENVIRONMENT } from './secrets.js';
+export type {
+  Author,
+  ExposedSecret,
+  PullOptions,
+  PushOptions,
+  PushResult,
+  Secret,
+  SecretScope,
+  SecretSetOptions,
+  SecretVersion,
+} from './secret-types.js';
 export {
   RESERVED_PREFIX,
   type KvEntry,

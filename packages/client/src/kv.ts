@@ -10,7 +10,7 @@ import { Entries, KV_ENTRIES, type EntryVersion, type WriteResult } from './entr
 import { chooseTeam, syncEntryTeam } from './entry-team.js';
 import { NotFoundError, UsageError } from './errors.js';
 import type { Messages } from './messages.js';
-import type { Author } from './secrets.js';
+import type { Author } from './secret-types.js';
 import type { Teams } from './teams.js';
 import { watchEvents } from './watch.js';
 
