@@ -18,24 +18,19 @@ export const MIN_MASKED = 4;
 
 /** A stateful masker for one stream. */
 export class Masker {
-  readonly #byFirst = new Map<number, Buffer[]>();
+  /** Values as bytes, longest first. */
+  readonly #patterns: Buffer[];
   #held: Buffer = Buffer.alloc(0);
 
   constructor(values: Iterable<string>) {
     const unique = new Set<string>();
     for (const v of values) if (Buffer.byteLength(v) >= MIN_MASKED) unique.add(v);
-    const patterns = [...unique].map((v) => Buffer.from(v)).sort((a, b) => b.length - a.length);
-    for (const p of patterns) {
-      const first = p[0] as number;
-      const list = this.#byFirst.get(first);
-      if (list) list.push(p);
-      else this.#byFirst.set(first, [p]);
-    }
+    this.#patterns = [...unique].map((v) => Buffer.from(v)).sort((a, b) => b.length - a.length);
   }
 
   /** Whether any value is masked at all. */
   get active(): boolean {
-    return this.#byFirst.size > 0;
+    return this.#patterns.length > 0;
   }
 
   /** Feeds a chunk; returns what can be written now. */
@@ -50,40 +45,47 @@ export class Masker {
     return rest.length > 0 ? this.#scan(rest, true) : rest;
   }
 
+  /**
+   * Where values occur in `buf` (the longest at each start), and where a tail of `buf`
+   * could still become one (an open start). Occurrences come from Buffer.indexOf, native,
+   * so scanning costs a pass per value rather than a compare per byte and value.
+   */
+  #find(buf: Buffer, final: boolean): { full: Map<number, number>; open: number[] } {
+    const full = new Map<number, number>();
+    const open: number[] = [];
+    for (const p of this.#patterns) {
+      for (let at = buf.indexOf(p); at >= 0; at = buf.indexOf(p, at + 1))
+        if (!full.has(at)) full.set(at, p.length); // longest first: the first one is kept
+      if (final) continue;
+      const first = p[0] as number;
+      for (let at = Math.max(0, buf.length - p.length + 1); at < buf.length; at++)
+        if (buf[at] === first && buf.compare(p, 0, buf.length - at, at) === 0) open.push(at);
+    }
+    return { full, open };
+  }
+
+  /**
+   * Left to right: at each start, a possible value still open holds back the rest;
+   * otherwise the longest value there is masked and skipped.
+   */
   #scan(buf: Buffer, final: boolean): Buffer {
+    const { full, open } = this.#find(buf, final);
+    const opens = new Set(open);
+    const starts = [...new Set([...full.keys(), ...open])].sort((a, b) => a - b);
     const out: Buffer[] = [];
     let from = 0;
-    let i = 0;
-    this.#held = Buffer.alloc(0);
-    while (i < buf.length) {
-      const candidates = this.#byFirst.get(buf[i] as number);
-      if (!candidates) {
-        i++;
-        continue;
-      }
-      const avail = buf.length - i;
-      let match: Buffer | undefined;
-      let open = false;
-      for (const p of candidates) {
-        if (p.length <= avail) {
-          if (!match && buf.compare(p, 0, p.length, i, i + p.length) === 0) match = p;
-        } else if (!final && !match && buf.compare(p, 0, avail, i, buf.length) === 0) {
-          open = true; // a longer value may still follow: decide when more bytes arrive
-        }
-      }
-      if (open) {
-        this.#held = Buffer.from(buf.subarray(i));
+    let hold = buf.length;
+    for (const at of starts) {
+      if (at < from) continue;
+      if (opens.has(at)) {
+        hold = at;
         break;
       }
-      if (match) {
-        out.push(buf.subarray(from, i), MASK);
-        i += match.length;
-        from = i;
-      } else i++;
+      out.push(buf.subarray(from, at), MASK);
+      from = at + (full.get(at) as number);
     }
-    out.push(
-      buf.subarray(from, this.#held.length > 0 ? buf.length - this.#held.length : buf.length),
-    );
+    out.push(buf.subarray(from, hold));
+    this.#held = hold < buf.length ? Buffer.from(buf.subarray(hold)) : Buffer.alloc(0);
     return Buffer.concat(out);
   }
 }
