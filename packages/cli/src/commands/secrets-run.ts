@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { globals, openHush, sdk, warnings } from '../context.js';
 import { usage } from '../errors.js';
+import { MIN_MASKED } from '../mask.js';
 import { note } from '../output.js';
 import { endLike, runCommand } from '../runner.js';
 import { scopeOf, scopeOptions, type ScopeOptions } from '../scope.js';
@@ -45,12 +46,14 @@ Examples:
         if (value.includes('\0'))
           throw usage(`${name} holds a NUL byte, which no environment variable can hold`);
       for (const w of warnings()) note(`hush: warning: ${w}`);
+      const secretValues = Object.values(values);
+      if (secretValues.length === 0)
+        note(`hush: warning: environment ${o.env ?? 'development'} holds no secrets`);
       const env: NodeJS.ProcessEnv = { ...process.env, ...values };
       delete env.HUSH_PASSPHRASE;
-      const ending = await runCommand(argv, {
-        env,
-        mask: o.mask ? Object.values(values) : undefined,
-      });
+      // With nothing long enough to mask, the command may as well have the terminal.
+      const masking = o.mask && secretValues.some((v) => Buffer.byteLength(v) >= MIN_MASKED);
+      const ending = await runCommand(argv, { env, mask: masking ? secretValues : undefined });
       await endLike(ending);
     });
 }
