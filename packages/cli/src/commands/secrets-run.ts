@@ -38,7 +38,7 @@ Examples:
     )
     .action(async (argv: string[], o: ScopeOptions & { mask: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      // JSON requests only, so node:http will do: loading undici would cost more than them.
+      // JSON requests only, so node:http will do, without loading undici (docs/BENCHMARKS.md).
       const { jsonFetch } = await sdk();
       const hush = await openHush(g, { readOnly: true, fetch: jsonFetch() });
       const values = await hush.secrets.values(scopeOf(o));

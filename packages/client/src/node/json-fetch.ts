@@ -2,9 +2,9 @@
  * A small `fetch` over node:http and node:https for JSON requests: what the SDK's `Api`
  * sends (a method, headers, a string body, an abort signal) and reads (`ok`, `status`,
  * `json()`, `text()`), with keep-alive connections. Node's global fetch loads undici on its
- * first call, which on a short command costs more than all of its requests together
- * (docs/BENCHMARKS.md, secrets); this loads nothing beyond node:http. Answers are read whole:
- * it does not stream (no `body`), so SSE and blob downloads keep the global fetch.
+ * first call, a cost a short command feels (docs/BENCHMARKS.md times one request of each from
+ * a fresh process); this loads nothing beyond node:http. Answers are read whole: it does not
+ * stream (no `body`), so SSE and blob downloads keep the global fetch.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 
