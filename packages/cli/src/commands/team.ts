@@ -21,6 +21,8 @@ async function warnExposed(hush: Hush, team: string, member: string): Promise<vo
   try {
     exposed = await hush.secrets.exposedTo(team, member);
   } catch (e) {
+    // Not found: this principal removed itself (left), so it reads nothing of the team now.
+    if ((e as { kind?: unknown }).kind === 'NOT_FOUND') return;
     note(`hush: warning: could not list the secrets ${member} could read: ${(e as Error).message}`);
     return;
   }
