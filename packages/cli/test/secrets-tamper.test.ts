@@ -3,7 +3,8 @@
  * proxy) sits between bob and a real relay. Serving an older version of a secret after a
  * newer one, claiming a lower current version on a write, and moving a ciphertext from one
  * secret to another all end in exit 5 with one line and no value shown; a stale view meets
- * the relay's compare-and-set (exit 7). The honest path works afterwards.
+ * the relay's compare-and-set (exit 7). The honest path works afterwards. The proxy also
+ * shows that `secrets run` signs in with nothing when the last command saved a token.
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -130,6 +131,14 @@ describe('hush secrets against a tampering relay', () => {
       ok(await hush(t.alice, ['secrets', 'get', 'KEY']), 'get').stdout,
       'bob-on-a-fresh-base\n',
     );
+  });
+
+  it('secrets run uses the access token the last command saved: no sign-in, no refresh', async () => {
+    ok(await hush(t.bob, ['secrets', 'list']), 'a command that saves a fresh token');
+    proxy.seen.splice(0);
+    ok(await hush(t.bob, ['secrets', 'run', '--', 'true']), 'run');
+    const paths = proxy.seen.map((r) => `${r.method} ${r.path}`);
+    assert.ok(paths.length > 0 && !paths.some((p) => p.includes('/v1/auth/')), paths.join(', '));
   });
 
   it('a ciphertext moved to another secret is refused (exit 5)', async () => {
