@@ -67,8 +67,14 @@ export function passphrase(env: NodeJS.ProcessEnv = process.env): { passphrase?:
   return env.HUSH_PASSPHRASE ? { passphrase: env.HUSH_PASSPHRASE } : {};
 }
 
-/** Opens this home's identity and state (exit 8 when there is none). */
-export async function openHush(g: Globals): Promise<Hush> {
+/**
+ * Opens this home's identity and state (exit 8 when there is none); `readOnly` never writes
+ * the home, `fetch` replaces the HTTP client (see the SDK's OpenOptions).
+ */
+export async function openHush(
+  g: Globals,
+  opts: { readOnly?: boolean; fetch?: typeof fetch } = {},
+): Promise<Hush> {
   const { Hush } = await sdk();
   const server = resolveServer(g);
   const home = resolveHome(g);
@@ -76,6 +82,8 @@ export async function openHush(g: Globals): Promise<Hush> {
     ...(home !== undefined ? { home } : {}),
     ...(server !== undefined ? { server } : {}),
     ...(g.insecureTransport ? { insecureTransport: true } : {}),
+    ...(opts.readOnly ? { readOnly: true } : {}),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
     ...passphrase(),
   });
   return opened;

@@ -11,10 +11,12 @@ import { register as fingerprint } from './commands/fingerprint.js';
 import { register as init } from './commands/init.js';
 import { register as join } from './commands/join.js';
 import { register as mcp } from './commands/mcp.js';
+import { register as kv } from './commands/kv.js';
 import { register as messages } from './commands/messages.js';
 import { register as send } from './commands/send.js';
 import { register as outbox } from './commands/outbox.js';
 import { register as recovery } from './commands/recovery.js';
+import { register as secrets } from './commands/secrets.js';
 import { register as server } from './commands/server.js';
 import { register as share } from './commands/share.js';
 import { register as snippet } from './commands/snippet.js';
@@ -28,7 +30,8 @@ export function buildProgram(version: string): Command {
   const program = new Command('hush');
   program
     .description(
-      'hush: end-to-end encrypted messages and snippets for software teams and their coding agents.\n' +
+      'hush: end-to-end encrypted messages, snippets, secrets and key-value data for software\n' +
+        'teams and their coding agents.\n' +
         'The relay server only ever holds ciphertext; every key, chain and signature is verified here.',
     )
     .version(version, '-v, --version', 'print the version')
@@ -64,6 +67,7 @@ Examples:
   TOKEN=$(hush team invite core)            # give the token to bob; he runs: hush join "$TOKEN"
   hush send core "build is green"
   hush inbox --unread
+  hush secrets push .env && hush secrets run -- npm start
   hush completion bash >> ~/.bashrc`,
     );
   for (const r of [
@@ -80,6 +84,8 @@ Examples:
     share,
     snippets,
     snippet,
+    secrets,
+    kv,
     watch,
     outbox,
     agent,

@@ -30,6 +30,12 @@ export interface ApiOptions {
   readonly timeoutMs?: number;
 }
 
+/** An access token and when it expires (ms since the epoch, as the relay's lifetime says). */
+export interface AccessToken {
+  readonly token: string;
+  readonly expiresAt: number;
+}
+
 /** Per-request options. */
 export interface RequestOptions {
   /** Send the access token (default true). */
@@ -104,7 +110,7 @@ export class Api {
     server: string,
     private readonly b: CryptoBackend,
     private readonly device: DeviceSecretKeys,
-    private readonly onTokens: (refreshToken: string) => Promise<void>,
+    private readonly onTokens: (refreshToken: string, access: AccessToken) => Promise<void>,
     opts: ApiOptions = {},
   ) {
     this.url = checkServerUrl(server, opts.insecureTransport);
@@ -236,12 +242,17 @@ export class Api {
     await this.#setTokens(r);
   }
 
-  async #setTokens(r: { accessToken: string; refreshToken: string }): Promise<void> {
+  async #setTokens(r: {
+    accessToken: string;
+    refreshToken: string;
+    expiresIn?: unknown;
+  }): Promise<void> {
     if (typeof r.accessToken !== 'string' || typeof r.refreshToken !== 'string')
       throw new VerificationError('malformed', 'the relay sent a malformed token answer');
     this.accessToken = r.accessToken;
     this.refreshToken = r.refreshToken;
-    await this.onTokens(r.refreshToken);
+    const ttl = typeof r.expiresIn === 'number' && r.expiresIn > 0 ? r.expiresIn * 1000 : 0;
+    await this.onTokens(r.refreshToken, { token: r.accessToken, expiresAt: Date.now() + ttl });
   }
 
   /** Challenge sign-in: signs `authChallengeMessage(nonce, deviceId, host)`. */

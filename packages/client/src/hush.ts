@@ -1,7 +1,7 @@
 /**
  * The SDK entry point: `Hush.init` creates a device and principal and registers it;
  * `Hush.open` loads an identity and its verified state. Namespaces `teams`, `messages`,
- * `outbox` and `watch()` do the rest.
+ * `secrets`, `kv`, `outbox` and `watch()` do the rest.
  */
 import {
   deriveRecoveryDevice,
@@ -9,6 +9,7 @@ import {
   generateDevice,
   principalGenesis,
   toBase64url,
+  utf8,
   type CryptoBackend,
   type DeviceSecretKeys,
 } from '@hush/core';
@@ -22,7 +23,9 @@ import { safetyNumber } from './node/fingerprint.js';
 import { loadIdentity, saveIdentity, type Identity } from './node/keystore.js';
 import { flush, pending, type OutboxEntry } from './node/outbox.js';
 import { homePaths, type HomePaths } from './node/paths.js';
+import { Kv } from './kv.js';
 import { Messages, type Message } from './messages.js';
+import { Secrets } from './secrets.js';
 import { Snippets } from './snippets.js';
 import { acceptDeviceInvite, Devices } from './devices.js';
 import {
@@ -58,6 +61,13 @@ export interface OpenOptions extends ApiOptions {
   readonly server?: string;
   /** The passphrase of a wrapped identity. */
   readonly passphrase?: string;
+  /**
+   * Never write the home: state.json is not saved, the outbox is not flushed, and the stored
+   * refresh token is not spent (the saved access token is used while in date, else a
+   * challenge sign-in starts a session of its own), so `hush secrets run` writes nothing to
+   * disk. What it syncs is verified as always, then forgotten.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** Options of `Hush.joinDevice` (a device token from `devices.link`). */
@@ -107,6 +117,10 @@ export class Hush {
   readonly messages: Messages;
   /** Code snippets and patches to teams and members. */
   readonly snippets: Snippets;
+  /** Secrets: named values per team and environment (.env push, pull, diff). */
+  readonly secrets: Secrets;
+  /** Encrypted key-value data (JSON values). */
+  readonly kv: Kv;
   /** This principal's devices: link, list, revoke. */
   readonly devices: Devices;
   /** Recovery words for this principal. */
@@ -123,6 +137,8 @@ export class Hush {
     this.teams = new Teams(ctx);
     this.messages = new Messages(ctx, this.teams);
     this.snippets = new Snippets(ctx, this.teams, this.messages);
+    this.secrets = new Secrets(ctx, this.teams, this.messages);
+    this.kv = new Kv(ctx, this.teams, this.messages);
     this.devices = new Devices(ctx, this.teams);
     this.recovery = new Recovery(ctx, this.teams);
     this.outbox = {
@@ -147,9 +163,10 @@ export class Hush {
     paths: HomePaths,
     id: Identity,
     data: StateData,
-    opts: ApiOptions,
+    opts: ApiOptions & { readOnly?: boolean },
   ): Promise<Hush> {
     const secrets = new SecretBox(b, id.stateKey);
+    const readOnly = opts.readOnly === true;
     let saving: Promise<void> = Promise.resolve();
     const ctx: Ctx = {
       b,
@@ -162,24 +179,40 @@ export class Hush {
         data.server,
         b,
         id.device,
-        async (t) => {
+        async (t, access) => {
           data.refreshToken = await secrets.seal(new TextEncoder().encode(t));
+          const until = access.expiresAt - 60_000;
+          if (until > Date.now())
+            data.accessToken = { token: await secrets.seal(utf8(access.token)), until };
+          else delete data.accessToken;
           await ctx.save();
         },
         opts,
       ),
       save: () =>
-        (saving = saving.catch(() => undefined).then(() => writeJsonAtomic(paths.state, data))),
+        readOnly
+          ? Promise.resolve()
+          : (saving = saving.catch(() => undefined).then(() => writeJsonAtomic(paths.state, data))),
       flushOutbox: async () => {
+        if (readOnly) return;
         const r = await flush(paths.outbox, ctx.api);
         for (const f of r.failed) ctx.warnings.push(`outbox: ${f.objectId} refused: ${f.error}`);
       },
     };
-    if (data.refreshToken) {
+    if (data.refreshToken && !readOnly) {
       try {
         ctx.api.refreshToken = new TextDecoder().decode(await secrets.open(data.refreshToken));
       } catch {
         delete data.refreshToken;
+      }
+    }
+    // A saved access token still in date saves a sign-in; the relay refusing it (revoked,
+    // restored database) just leads to one.
+    if (data.accessToken && data.accessToken.until > Date.now()) {
+      try {
+        ctx.api.accessToken = new TextDecoder().decode(await secrets.open(data.accessToken.token));
+      } catch {
+        delete data.accessToken;
       }
     }
     await ctx.chains.load();
@@ -337,6 +370,7 @@ export class Hush {
     if (opts.server && opts.server.replace(/\/+$/, '') !== data.server) {
       data.server = opts.server.replace(/\/+$/, '');
       delete data.refreshToken;
+      delete data.accessToken;
       delete data.eventCursor;
     }
     const hush = await Hush.#connect(b, paths, id, data, opts);

@@ -47,6 +47,24 @@
  * hush.devices.revoke(deviceId): { deviceId, rotated, skipped }   // rotates every team in the same step
  * hush.recovery.create(): { words, principalId, deviceId, rotated, skipped }   // words shown once
  *
+ * hush.secrets.set(name, value, { team?, env?, comment?, ifVersion? }): WriteResult   // env default development
+ * hush.secrets.setMany({ NAME: value, ... }, opts): WriteResult[]
+ * hush.secrets.get(name, { team?, env? }): Secret
+ * hush.secrets.list({ team?, env? }): Secret[]        // sorted by name
+ * hush.secrets.values({ team?, env? }): Record<string, string>   // for a child's environment
+ * hush.secrets.delete(name, opts) / history(name, opts) / rollback(name, version, opts)
+ * hush.secrets.environments({ team? }): { name, secrets }[]
+ * hush.secrets.exposedTo(team, member): ExposedSecret[]   // what a (removed) member could read
+ * hush.secrets.push(dotenvText, { team?, env?, prune? }): PushResult
+ * hush.secrets.diff(dotenvText, { team?, env? }): EnvDiff
+ * hush.secrets.pull({ team?, env?, format?, out?, force? }): { text, count, file? }
+ * hush.kv.set(key, value, { team?, raw?, comment?, ifVersion? }): WriteResult
+ * hush.kv.get(key, { team? }): KvEntry  /  list({ team? }): KvEntry[]
+ * hush.kv.delete(key, { team?, ifVersion? }): WriteResult
+ * hush.kv.watch({ team?, keys?, signal? }): AsyncIterable<KvEvent>
+ * parseDotenv(text): DotenvEntry[]  /  serializeDotenv(entries): string   // sync
+ * jsonFetch(): typeof fetch   // sync: node:http for JSON requests (no undici load); no streaming
+ *
  * hush.outbox.list(): OutboxEntry[]
  * hush.outbox.flush(): FlushResult
  * ```
@@ -90,6 +108,39 @@ export {
 } from './errors.js';
 export type { Message, MessageRef, InboxOptions, SendOptions } from './messages.js';
 export type { OutboxEntry } from './node/outbox.js';
+export type { PullFileResult } from './node/pull-file.js';
+export { jsonFetch } from './node/json-fetch.js';
+export {
+  DotenvError,
+  parseDotenv,
+  SECRET_NAME,
+  serializeDotenv,
+  serializeShell,
+  type DotenvEntry,
+  type DotenvWrite,
+} from './dotenv.js';
+export type { WriteResult } from './entries.js';
+export { diffEnv, PULL_FORMATS, renderEnv, type EnvDiff, type PullFormat } from './env-sync.js';
+export { DEFAULT_ENVIRONMENT } from './secrets.js';
+export type {
+  Author,
+  ExposedSecret,
+  PullOptions,
+  PushOptions,
+  PushResult,
+  Secret,
+  SecretScope,
+  SecretSetOptions,
+  SecretVersion,
+} from './secret-types.js';
+export {
+  RESERVED_PREFIX,
+  type KvEntry,
+  type KvEvent,
+  type KvScope,
+  type KvSetOptions,
+  type KvWatchOptions,
+} from './kv.js';
 export { writeFileAtomic } from './node/atomic.js';
 export {
   languageOf,
@@ -101,4 +152,4 @@ export {
 export { defaultHome } from './node/paths.js';
 export { safetyNumber } from './node/fingerprint.js';
 export type { InviteOptions, MemberInfo, TeamDetail, TeamInfo } from './teams.js';
-export type { HushEvent, WatchOptions } from './watch.js';
+export type { HushEvent, WatchEvent, WatchOptions } from './watch.js';

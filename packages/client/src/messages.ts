@@ -210,6 +210,11 @@ export class Messages {
     }
   }
 
+  /** Opens and verifies a cached team object of any collection (kv entries and secrets too). */
+  openObject(teamId: Uint8Array, o: CachedObject): Promise<Opened> {
+    return this.#openTeam(teamId, o);
+  }
+
   async #openTeam(teamId: Uint8Array, o: CachedObject): Promise<Opened> {
     const { ctx } = this;
     const env = fromBase64url(o.envelope);
@@ -270,6 +275,7 @@ export class Messages {
     const key = toBase64url(teamId);
     const rec = ctx.data.teams[key];
     if (!rec) throw new NotFoundError('unknown team');
+    const newest = newestVersions(rec.objects);
     for (;;) {
       const page = await ctx.api.request<{
         objects: CachedObject[] & { tombstone?: boolean }[];
@@ -291,8 +297,10 @@ export class Messages {
           blindIndex: o.blindIndex ?? null,
           envelope: o.envelope,
         };
+        checkNextVersion(newest, item);
         await this.#prefetchAuthor(o.envelope, session);
         await this.#openTeam(teamId, item);
+        newest.set(item.objectId, item.version);
         rec.objects.push(item);
         rec.cursor = o.seq;
       }
@@ -516,4 +524,31 @@ export class Messages {
 /** Throws a UsageError for an empty message. */
 export function checkText(text: string): void {
   if (!text) throw new UsageError('a message needs text');
+}
+
+/** The highest version of every cached object. */
+function newestVersions(objects: readonly CachedObject[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const o of objects) m.set(o.objectId, Math.max(o.version, m.get(o.objectId) ?? 0));
+  return m;
+}
+
+/**
+ * Versions of an object are stored in order, each with the next sequence number, so a
+ * listing must bring each object's versions as 1, 2, 3, ... A version at or below one
+ * already verified is an older version served again (rollback or replay); a skipped one was
+ * withheld. Either is refused before it is cached, so the cache stays clean.
+ */
+function checkNextVersion(newest: ReadonlyMap<string, number>, o: CachedObject): void {
+  const have = newest.get(o.objectId) ?? 0;
+  if (o.version <= have)
+    throw new VerificationError(
+      'rollback',
+      `the relay served version ${o.version} of object ${o.objectId} after version ${have} (rollback)`,
+    );
+  if (o.version !== have + 1)
+    throw new VerificationError(
+      'missing-version',
+      `the relay served version ${o.version} of object ${o.objectId} without version ${have + 1}`,
+    );
 }

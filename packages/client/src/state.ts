@@ -48,12 +48,24 @@ export interface StateData {
   version: 1;
   server: string;
   refreshToken?: string;
+  /**
+   * The last access token (sealed like the refresh token) and when it stops being used (a
+   * minute before the relay's expiry), so that a command soon after another one, or one
+   * that must not write the home (`secrets run`), needs no sign-in.
+   */
+  accessToken?: { token: string; until: number };
   principals: Record<string, ChainRecord>;
   teams: Record<string, TeamRecord>;
   inbox: { cursor: number; items: CachedDirect[] };
   read: string[];
   acked: string[];
   eventCursor?: string;
+  /**
+   * Per absolute path, what `secrets pull` last wrote there: a random salt and
+   * SHA-256(salt || file bytes), both base64url (salted, so state.json never holds a plain hash
+   * of secret values).
+   */
+  pulls?: Record<string, { salt: string; hash: string }>;
 }
 
 /** A fresh state for a server. */

@@ -54,12 +54,15 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
   }
 }
 
-/** An event the watcher yields after verifying what it announced. */
-export type HushEvent =
+/** An event the watcher yields; `message` carries what a sync verified (`T`). */
+export type WatchEvent<T> =
   | { readonly type: 'ready'; readonly cursor: string }
-  | { readonly type: 'message'; readonly message: Message }
+  | { readonly type: 'message'; readonly message: T }
   | { readonly type: 'team'; readonly event: string; readonly team: string }
   | { readonly type: 'reconnecting'; readonly reason: string };
+
+/** An event the watcher yields after verifying what it announced. */
+export type HushEvent = WatchEvent<Message>;
 
 /** Options of `hush.watch`. */
 export interface WatchOptions {
@@ -79,13 +82,13 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 /**
  * Streams events; `onChange(teamId | undefined)` runs the verified sync for a team or the
- * inbox and returns the new messages to yield.
+ * inbox and returns what is new (messages, or changed kv entries) to yield.
  */
-export async function* watchEvents(
+export async function* watchEvents<T = Message>(
   ctx: Ctx,
   opts: WatchOptions,
-  onChange: (team: string | undefined) => Promise<Message[]>,
-): AsyncGenerator<HushEvent> {
+  onChange: (team: string | undefined) => Promise<T[]>,
+): AsyncGenerator<WatchEvent<T>> {
   let backoff = opts.retryMs ?? 1000;
   while (!opts.signal?.aborted) {
     let res: Response;

@@ -1,5 +1,6 @@
 /** `hush team ...`: create, list, show, invite, add, remove, role, rotate, leave. */
 import { Argument, type Command, Option } from 'commander';
+import type { Hush } from '@hush/client';
 import type { RoleName } from '@hush/core';
 import { globals, openHush } from '../context.js';
 import { usage } from '../errors.js';
@@ -9,6 +10,28 @@ import { parseDuration, ROLES } from '../vocab.js';
 const roleOption = (def: string) =>
   new Option('--role <ROLE>', 'role in the team').choices(ROLES).default(def);
 const roleArgument = () => new Argument('ROLE', 'the new role').choices(ROLES);
+
+/**
+ * Lists on stderr the secrets a removed member could read: hush re-keyed the team, but the
+ * values themselves must be changed where they are issued. The removal is done whatever
+ * happens here, so a failure to list is a warning, not an error.
+ */
+async function warnExposed(hush: Hush, team: string, member: string): Promise<void> {
+  let exposed;
+  try {
+    exposed = await hush.secrets.exposedTo(team, member);
+  } catch (e) {
+    // Not found: this principal removed itself (left), so it reads nothing of the team now.
+    if ((e as { kind?: unknown }).kind === 'NOT_FOUND') return;
+    note(`hush: warning: could not list the secrets ${member} could read: ${(e as Error).message}`);
+    return;
+  }
+  if (exposed.length === 0) return;
+  note(
+    `${member} could read these ${exposed.length} secrets: rotate them at their source (hush cannot un-tell a value):`,
+  );
+  for (const s of exposed) note(`  ${s.environment}  ${s.name}`);
+}
 
 /** Registers `hush team` and its subcommands. */
 export function register(program: Command): void {
@@ -147,6 +170,7 @@ Examples:
       const hush = await openHush(g);
       await hush.teams.remove(name, member);
       note(`removed ${member} from ${name}; the team key was rotated`);
+      await warnExposed(hush, name, member);
     });
 
   team
