@@ -65,6 +65,10 @@ export async function openDatabase(opts: {
     });
     // An idle client losing its connection (database restart) must not crash the process.
     pool.on('error', () => {});
+    // A checked-out client losing its connection (between the statements of a transaction)
+    // emits 'error' on itself, not on the pool: unhandled, that killed the process. The
+    // statement that runs into it fails (answered 503) and the pool drops the dead client.
+    pool.on('connect', (client) => client.on('error', () => {}));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';
