@@ -17,7 +17,7 @@ import { teamCodec } from '../src/chain/team-links.js';
 import { pinOf } from '../src/chain/pin.js';
 import { utf8 } from '../src/bytes.js';
 import { inviteKeys, newInviteToken } from '../src/invite.js';
-import { deriveRecoveryDevice, generateDevice } from '../src/keys.js';
+import { generateDevice } from '../src/keys.js';
 import { sealTeamField } from '../src/team-key.js';
 import { fuzzParser, isPrefixOf, mutatedFrom, mutatedList, sameBytes } from './fuzz-kit.js';
 import { Team, World } from './world.js';
@@ -29,16 +29,7 @@ async function world() {
   const w = new World(b);
   const alice = await w.person('alice');
   const laptop = await w.addDevice(alice);
-  const recovery = await deriveRecoveryDevice(b, b.randomBytes(32));
-  await w.appendPrincipal(
-    alice,
-    await w.principalLink(
-      alice,
-      { type: 'add-recovery', sigPk: recovery.sigPk, kemPk: recovery.kemPk },
-      laptop,
-      recovery.sigSeed,
-    ),
-  );
+  await w.addRecovery(alice, laptop);
   const deviceToken = await inviteKeys(b, newInviteToken(b, 'device', alice.id));
   await w.appendPrincipal(
     alice,

@@ -37,52 +37,49 @@ describe('fuzz: envelopes and key boxes', async () => {
   await team.add(alice, bob);
   await team.rotate(alice);
 
-  const teamSeal = (collection: (typeof COLLECTION)[keyof typeof COLLECTION], body: Uint8Array) =>
-    sealTeamEnvelope(b, {
-      teamId: team.state.id,
-      generation: team.state.current.generation,
-      chainSeq: team.state.seq,
-      key: team.key,
-      author: alice.id,
-      device: alice.device,
-      collection,
-      body,
-    });
   const kvIndex = await blindIndex(
     b,
     await indexKey(b, team.keys[0] as TeamKey, team.state.id, 'kv'),
     'prod',
     'API_KEY',
   );
+  /** A team envelope by alice, at the head of the chain unless `extra` says otherwise. */
+  const teamSeal = async (
+    collection: (typeof COLLECTION)[keyof typeof COLLECTION],
+    body: Uint8Array,
+    extra: Partial<Parameters<typeof sealTeamEnvelope>[1]> = {},
+  ) =>
+    (
+      await sealTeamEnvelope(b, {
+        teamId: team.state.id,
+        generation: team.state.current.generation,
+        chainSeq: team.state.seq,
+        key: team.key,
+        author: alice.id,
+        device: alice.device,
+        collection,
+        body,
+        ...extra,
+      })
+    ).envelope;
   const teamSeeds = [
     await teamSeal(COLLECTION.message, utf8('hello')),
     await teamSeal(COLLECTION.snippet, new Uint8Array(300).fill(7)),
-    await sealTeamEnvelope(b, {
-      teamId: team.state.id,
+    // Under generation 1 at the start of the chain, a kv entry at version 3 ...
+    await teamSeal(COLLECTION.kv, utf8('"v"'), {
       generation: 1,
       chainSeq: 0,
       key: team.keys[0] as TeamKey,
-      author: alice.id,
-      device: alice.device,
-      collection: COLLECTION.kv,
-      body: utf8('"v"'),
       blindIndex: kvIndex,
       objectVersion: 3,
     }),
-    await sealTeamEnvelope(b, {
-      teamId: team.state.id,
-      generation: team.state.current.generation,
-      chainSeq: team.state.seq,
-      key: team.key,
-      author: alice.id,
-      device: alice.device,
-      collection: COLLECTION.kv,
-      body: new Uint8Array(0),
+    // ... and its tombstone at version 4.
+    await teamSeal(COLLECTION.kv, new Uint8Array(0), {
       blindIndex: kvIndex,
       objectVersion: 4,
       flags: FLAG_TOMBSTONE,
     }),
-  ].map((s) => s.envelope);
+  ];
   const directBodies = [utf8('just for bob'), new Uint8Array(0), new Uint8Array(2000).fill(1)];
   const directSeeds = await Promise.all(
     directBodies.map(
