@@ -13,6 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Hush } from '@hush/client';
 import { cleanup, harness, tempDir } from '../helpers.js';
 
+/** Sends a client queues in a row before it waits for the relay to come back. */
+const QUEUE_THEN_WAIT = 3;
+
 /** How big a run is. */
 export interface SoakConfig {
   readonly clients: number;
@@ -132,12 +135,21 @@ export async function runSoak(
       clients.map((c, i) =>
         within(
           (async () => {
+            let queuedInARow = 0;
             for (let j = 0; j < cfg.steps; j++)
               for (const [k, w] of workloads.entries()) {
                 const r = await w.step(shared[k], c, i, j);
                 (sent[k]?.[i] as string[]).push(r.id);
                 if (r.queued) queued++;
                 progress();
+                // A client that keeps meeting a dead relay backs off until it is back, so
+                // the rest of its sends meet the restarted relay, and the first of them
+                // delivers what was queued.
+                queuedInARow = r.queued ? queuedInARow + 1 : 0;
+                if (queuedInARow >= QUEUE_THEN_WAIT) {
+                  await faults;
+                  queuedInARow = 0;
+                }
               }
             // The last restart may still be on its way: wait for it before the final flush.
             await faults;
