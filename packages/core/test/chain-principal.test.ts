@@ -5,7 +5,7 @@ import { parseLink } from '../src/chain/link.js';
 import { PrincipalState } from '../src/chain/principal.js';
 import { principalCodec } from '../src/chain/principal-links.js';
 import { inviteKeys, newInviteToken } from '../src/invite.js';
-import { deriveRecoveryDevice, generateDevice } from '../src/keys.js';
+import { generateDevice } from '../src/keys.js';
 import { backends } from './backends.js';
 import { World } from './world.js';
 
@@ -23,16 +23,7 @@ for (const b of backends) {
       const w = new World(b);
       const alice = await w.person('alice');
       const laptop = await w.addDevice(alice);
-      const recovery = await deriveRecoveryDevice(b, b.randomBytes(32));
-      await w.appendPrincipal(
-        alice,
-        await w.principalLink(
-          alice,
-          { type: 'add-recovery', sigPk: recovery.sigPk, kemPk: recovery.kemPk },
-          laptop,
-          recovery.sigSeed,
-        ),
-      );
+      await w.addRecovery(alice, laptop);
       await w.appendPrincipal(
         alice,
         await w.principalLink(alice, { type: 'revoke-device', deviceId: alice.device.id }, laptop),

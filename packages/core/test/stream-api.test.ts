@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { Readable, type Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { CryptoBackend } from '../src/backend/types.js';
@@ -12,37 +10,13 @@ import { deriveStreamKey, type StreamKey } from '../src/stream/key.js';
 import { createDecryptStream, createEncryptStream } from '../src/stream/node.js';
 import { decryptStream, encryptStream } from '../src/stream/web.js';
 import { backends } from './backends.js';
+import { cut, viaNode, viaWeb } from './stream-io.js';
 
 const contentKey = fromHex('a1'.repeat(32));
 const objectId = fromHex('00112233445566778899aabbccddeeff');
 
 type Api = 'all' | 'web' | 'node';
 type Run = (b: CryptoBackend, key: StreamKey, pieces: Uint8Array[]) => Promise<Uint8Array>;
-
-async function viaWeb(t: TransformStream<Uint8Array, Uint8Array>, input: Uint8Array[]) {
-  const src = new ReadableStream<Uint8Array>({
-    start(c) {
-      for (const p of input) c.enqueue(p);
-      c.close();
-    },
-  });
-  const out: Uint8Array[] = [];
-  const reader = src.pipeThrough(t).getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) out.push(r.value);
-  return concat(...out);
-}
-
-async function viaNode(t: Transform, input: Uint8Array[]) {
-  const out: Uint8Array[] = [];
-  const sink = new Writable({
-    write(c: Uint8Array, _encoding, callback) {
-      out.push(c);
-      callback();
-    },
-  });
-  await pipeline(Readable.from(input), t, sink);
-  return concat(...out);
-}
 
 const encrypt: Record<Api, Run> = {
   all: (b, k, p) => sealAll(b, k, concat(...p)),
@@ -58,19 +32,6 @@ const decrypt: Record<Api, Run> = {
 function pattern(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = (i * 167 + seed + (i >> 9)) & 0xff;
-  return out;
-}
-
-/** Cuts `b` at the given offsets (sorted, clamped, duplicates give empty pieces). */
-function cut(b: Uint8Array, at: number[]): Uint8Array[] {
-  const points = at.map((x) => Math.min(x, b.length)).sort((x, y) => x - y);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(b.subarray(prev, p));
-    prev = p;
-  }
-  out.push(b.subarray(prev));
   return out;
 }
 

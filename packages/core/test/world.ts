@@ -19,7 +19,12 @@ import type { PrincipalLinkBody } from '../src/chain/principal-links.js';
 import { ROLE, type Role } from '../src/chain/roles.js';
 import { TeamState } from '../src/chain/team.js';
 import type { TeamLinkBody } from '../src/chain/team-links.js';
-import { generateDevice, type DeviceSecretKeys, type TeamKey } from '../src/keys.js';
+import {
+  deriveRecoveryDevice,
+  generateDevice,
+  type DeviceSecretKeys,
+  type TeamKey,
+} from '../src/keys.js';
 import { sealTeamField } from '../src/team-key.js';
 
 export const T0 = 1_760_000_000_000;
@@ -103,6 +108,21 @@ export class World {
     );
     p.devices.push(d);
     return d;
+  }
+
+  /** Adds a recovery device, signed by `signer` and countersigned by the recovery key. */
+  async addRecovery(p: Person, signer = p.device): Promise<DeviceSecretKeys> {
+    const recovery = await deriveRecoveryDevice(this.b, this.b.randomBytes(32));
+    await this.appendPrincipal(
+      p,
+      await this.principalLink(
+        p,
+        { type: 'add-recovery', sigPk: recovery.sigPk, kemPk: recovery.kemPk },
+        signer,
+        recovery.sigSeed,
+      ),
+    );
+    return recovery;
   }
 
   devicesOf(...people: Person[]): BoxRecipient[] {

@@ -66,6 +66,10 @@ function isDatabaseDown(e: unknown): boolean {
   );
 }
 
+// A full disk or quota under the data dir (SQLite's file, blob files): the server cannot
+// store anything right now, which is as temporary as an unreachable database.
+const STORAGE_FULL_CODES = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT']);
+
 /** Maps any thrown value to a registry error. */
 export function toHttpError(e: unknown): HttpError {
   if (e instanceof HttpError) return e;
@@ -85,6 +89,8 @@ export function toHttpError(e: unknown): HttpError {
     );
   }
   if (isUniqueViolation(e)) return new HttpError('HUSH_ERR_CONFLICT');
+  if (STORAGE_FULL_CODES.has(String(fe?.code)))
+    return new HttpError('HUSH_ERR_UNAVAILABLE', 'the server storage is full: retry later');
   if (isDatabaseDown(e)) return new HttpError('HUSH_ERR_UNAVAILABLE');
   return new HttpError('HUSH_ERR_INTERNAL');
 }

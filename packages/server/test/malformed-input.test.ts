@@ -1,8 +1,10 @@
 /**
  * Malformed input: a property test throws random and mutated bodies, headers, content types,
- * methods and paths at every route, with and without a valid token. The server never answers
- * 5xx, every error is a registry-coded JSON body with the registry status, the process stays
- * up, and nothing in the database (or the blob directory) changes.
+ * methods and paths at every route, with and without a valid token. Long binary fields
+ * (links, envelopes, key boxes) are also damaged below the base64url layer, so the binary
+ * parsers behind each route see inserted, deleted, overwritten and cut bytes. The server
+ * never answers 5xx, every error is a registry-coded JSON body with the registry status, the
+ * process stays up, and nothing in the database (or the blob directory) changes.
  *
  * Each route starts from a seed request that is valid but changes nothing (an idempotent
  * replay, a stale chain append, an already acknowledged id); mutations can only make it
@@ -18,6 +20,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   blindIndex,
   COLLECTION,
+  fromBase64url,
   indexKey,
   ROLE,
   sealDirectEnvelope,
@@ -149,9 +152,38 @@ const mutateString = (s: string) =>
           fc
             .integer({ min: 0, max: s.length - 2 })
             .map((i) => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1)),
+          decodedMutation(s),
         ]
       : []),
   );
+
+/**
+ * Canonical base64url of the decoded bytes with a byte inserted, deleted, overwritten, or
+ * the tail cut off: the text stays valid, so the damage reaches the binary parsers behind
+ * it (link, header and key box layouts and their length prefixes), not the base64 check.
+ */
+function decodedMutation(s: string): fc.Arbitrary<string> {
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64url(s);
+  } catch {
+    return fc.constant(s);
+  }
+  return fc
+    .record({
+      op: fc.constantFrom('insert', 'delete', 'set', 'cut'),
+      at: fc.nat(bytes.length - 1),
+      value: fc.oneof(fc.nat(255), fc.constantFrom(0, 0xff)),
+    })
+    .map(({ op, at, value }) => {
+      const x = Array.from(bytes);
+      if (op === 'insert') x.splice(at, 0, value);
+      if (op === 'delete') x.splice(at, 1);
+      if (op === 'set') x[at] = value === x[at] ? value ^ 1 : value;
+      if (op === 'cut') x.length = at;
+      return toBase64url(Uint8Array.from(x));
+    });
+}
 
 const huge = fc.constantFrom(100_000, 600_000, 1_200_000).map((n) => 'A'.repeat(n));
 const wrongType = fc.oneof(
@@ -587,6 +619,7 @@ for (const kind of await dialects()) {
         { numRuns: RUNS, endOnFailure: true },
       );
       assert.ok(sent >= RUNS);
+      console.log(`fuzz relay routes (${kind}): ${sent} requests, none answered 5xx`);
       assert.equal(server.proc.exitCode, null, 'the server is still running');
       assert.equal(server.proc.signalCode, null);
       const health = await rawRequest(server.url, 'GET', '/healthz', {});

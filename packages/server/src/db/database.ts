@@ -6,7 +6,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDialectConfig,
+} from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations.js';
 import type { Database } from './schema.js';
@@ -48,6 +57,38 @@ function cachedStatements(file: SQLite.Database): {
   } as { prepare: SQLite.Database['prepare']; close(): void };
 }
 
+/**
+ * SQLite rolls a transaction back by itself after some errors (SQLITE_FULL, SQLITE_IOERR,
+ * ...). Kysely then sends ROLLBACK, which fails with "no transaction is active", and that
+ * error replaced the real one: a full disk was answered 500 instead of 503. This driver
+ * only rolls back what is still open.
+ */
+class SqliteDriverKeepingErrors extends SqliteDriver {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly file: SQLite.Database,
+  ) {
+    super(config);
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.file.inTransaction) await super.rollbackTransaction(connection);
+  }
+}
+
+class HushSqliteDialect extends SqliteDialect {
+  constructor(
+    private readonly config: SqliteDialectConfig,
+    private readonly file: SQLite.Database,
+  ) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    return new SqliteDriverKeepingErrors(this.config, this.file);
+  }
+}
+
 /** Opens and migrates the database named by the config. */
 export async function openDatabase(opts: {
   databaseUrl?: string | undefined;
@@ -65,6 +106,10 @@ export async function openDatabase(opts: {
     });
     // An idle client losing its connection (database restart) must not crash the process.
     pool.on('error', () => {});
+    // A checked-out client losing its connection (between the statements of a transaction)
+    // emits 'error' on itself, not on the pool: unhandled, that killed the process. The
+    // statement that runs into it fails (answered 503) and the pool drops the dead client.
+    pool.on('connect', (client) => client.on('error', () => {}));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';
@@ -74,7 +119,9 @@ export async function openDatabase(opts: {
     file.pragma('synchronous = FULL');
     file.pragma('busy_timeout = 5000');
     file.pragma('foreign_keys = ON');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(file) }) });
+    db = new Kysely<Database>({
+      dialect: new HushSqliteDialect({ database: cachedStatements(file) }, file),
+    });
   }
   const migrator = new Migrator({
     db,

@@ -139,6 +139,24 @@ export async function commitChunk(
   n: number,
   got: ReceivedChunk,
 ): Promise<'stored' | 'same'> {
+  let placed = false;
+  try {
+    return await placeAndRecord(ctx, blob, n, got, () => (placed = true));
+  } catch (e) {
+    // The file was renamed into place but its row never committed (a full disk refusing
+    // the commit, a lost database): remove it unless a row claims it by now.
+    if (placed) await removeUnclaimed(ctx, blob.id, n).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function placeAndRecord(
+  ctx: Context,
+  blob: BlobInfo,
+  n: number,
+  got: ReceivedChunk,
+  onPlaced: () => void,
+): Promise<'stored' | 'same'> {
   return ctx.store.db.transaction().execute(async (trx) => {
     const row = await lockBlob(trx, ctx, blob.id);
     if (!row) fail('HUSH_ERR_NOT_FOUND', 'no such blob, or not visible to you');
@@ -155,6 +173,7 @@ export async function commitChunk(
     if (row.complete === 1) fail('HUSH_ERR_CONFLICT', 'the blob is complete and immutable');
     const final = chunkPath(ctx.config.dataDir, blob.id, n);
     await placeChunk(got.tmp, final);
+    onPlaced();
     await trx
       .insertInto('blob_chunks')
       .values({ blob_id: blob.id, n, size: got.size, sha256: got.sha256 })
@@ -176,6 +195,20 @@ export async function commitChunk(
       fail('HUSH_ERR_QUOTA_EXCEEDED');
     }
     return 'stored';
+  });
+}
+
+/** Under the blob lock, deletes chunk `n`'s file if no row stores it. */
+async function removeUnclaimed(ctx: Context, blobId: string, n: number): Promise<void> {
+  await ctx.store.db.transaction().execute(async (trx) => {
+    await lockBlob(trx, ctx, blobId);
+    const row = await trx
+      .selectFrom('blob_chunks')
+      .select('n')
+      .where('blob_id', '=', blobId)
+      .where('n', '=', n)
+      .executeTakeFirst();
+    if (!row) await discard(chunkPath(ctx.config.dataDir, blobId, n));
   });
 }
 
