@@ -1,7 +1,7 @@
 /**
  * The SDK entry point: `Hush.init` creates a device and principal and registers it;
  * `Hush.open` loads an identity and its verified state. Namespaces `teams`, `messages`,
- * `outbox` and `watch()` do the rest.
+ * `snippets`, `files`, `outbox` and `watch()` do the rest.
  */
 import {
   deriveRecoveryDevice,
@@ -24,6 +24,7 @@ import { flush, pending, type OutboxEntry } from './node/outbox.js';
 import { homePaths, type HomePaths } from './node/paths.js';
 import { Messages, type Message } from './messages.js';
 import { Snippets } from './snippets.js';
+import { Files } from './files.js';
 import { acceptDeviceInvite, Devices } from './devices.js';
 import {
   addDeviceByRecovery,
@@ -107,6 +108,8 @@ export class Hush {
   readonly messages: Messages;
   /** Code snippets and patches to teams and members. */
   readonly snippets: Snippets;
+  /** Encrypted files of any size, to teams and members. */
+  readonly files: Files;
   /** This principal's devices: link, list, revoke. */
   readonly devices: Devices;
   /** Recovery words for this principal. */
@@ -123,6 +126,7 @@ export class Hush {
     this.teams = new Teams(ctx);
     this.messages = new Messages(ctx, this.teams);
     this.snippets = new Snippets(ctx, this.teams, this.messages);
+    this.files = new Files(ctx, this.teams, this.messages);
     this.devices = new Devices(ctx, this.teams);
     this.recovery = new Recovery(ctx, this.teams);
     this.outbox = {
