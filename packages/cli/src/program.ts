@@ -7,6 +7,7 @@ import { unmarkEverywhere } from './ids.js';
 import { register as agent } from './commands/agent.js';
 import { register as completion } from './commands/completion.js';
 import { register as device } from './commands/device.js';
+import { register as file } from './commands/file.js';
 import { register as fingerprint } from './commands/fingerprint.js';
 import { register as init } from './commands/init.js';
 import { register as join } from './commands/join.js';
@@ -27,7 +28,7 @@ export function buildProgram(version: string): Command {
   const program = new Command('hush');
   program
     .description(
-      'hush: end-to-end encrypted messages and snippets for software teams and their coding agents.\n' +
+      'hush: end-to-end encrypted messages, snippets and files for software teams and their coding agents.\n' +
         'The relay server only ever holds ciphertext; every key, chain and signature is verified here.',
     )
     .version(version, '-v, --version', 'print the version')
@@ -63,6 +64,7 @@ Examples:
   TOKEN=$(hush team invite core)            # give the token to bob; he runs: hush join "$TOKEN"
   hush send core "build is green"
   hush inbox --unread
+  hush file put build/app.tar.gz             # encrypted, resumable, any size
   hush completion bash >> ~/.bashrc`,
     );
   for (const r of [
@@ -79,6 +81,7 @@ Examples:
     share,
     snippets,
     snippet,
+    file,
     watch,
     outbox,
     agent,

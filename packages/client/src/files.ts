@@ -9,6 +9,7 @@
  * removing one deletes its blob, and readers stop listing a direct file whose blob the relay
  * no longer has (a relay can hide a direct file either way, by withholding its envelope).
  */
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -28,7 +29,13 @@ import {
   type StreamKey,
 } from '@hush/core';
 import { findPrincipal, findTeam, syncTeamFull, type Ctx } from './context.js';
-import { AuthError, NotFoundError, UsageError, VerificationError } from './errors.js';
+import {
+  AuthError,
+  ConflictError,
+  NotFoundError,
+  UsageError,
+  VerificationError,
+} from './errors.js';
 import { currentFiles, type FileInfo, type FileState } from './file-versions.js';
 import { mediaTypeOf } from './media-types.js';
 import type { Messages } from './messages.js';
@@ -80,6 +87,8 @@ export interface GetOptions {
   readonly out: string | Writable;
   /** Look the name up in this team only. */
   readonly team?: string;
+  /** Replace an existing file at the path (default true; false: a ConflictError instead). */
+  readonly overwrite?: boolean;
   readonly onProgress?: (p: Progress) => void;
 }
 
@@ -323,13 +332,15 @@ export class Files {
         return { file: f.info, out: '-', resumedAt: 0 };
       }
       let out = resolve(o.out);
-      if (
-        await stat(out).then(
-          (s) => s.isDirectory(),
-          () => false,
-        )
-      )
-        out = join(out, basename(f.info.name));
+      const kind = await stat(out).then(
+        (s) => (s.isDirectory() ? 'dir' : 'file'),
+        () => 'none',
+      );
+      if (kind === 'dir') out = join(out, basename(f.info.name));
+      if (o.overwrite === false && (kind === 'file' || (kind === 'dir' && existsSync(out))))
+        throw new ConflictError(
+          `${out} exists: give another path, or name this one to replace it (--out)`,
+        );
       const r = await downloadToFile(ctx.api, ctx.b, ctx.paths.home, plan, out, o.onProgress);
       return { file: f.info, out, resumedAt: r.resumedAt };
     } catch (e) {

@@ -23,7 +23,7 @@ import {
   type StreamKey,
 } from '@hush/core';
 import type { Api } from '../api.js';
-import { ClientError, NetworkError, VerificationError } from '../errors.js';
+import { LocalStateError, NetworkError, VerificationError } from '../errors.js';
 import { dropDownload, findDownload, saveDownload } from './file-journal.js';
 import type { Progress } from './upload.js';
 
@@ -38,8 +38,11 @@ export interface DownloadPlan {
   readonly key: StreamKey;
 }
 
-/** Receives plaintext in order; resolves when it is written. */
-type Sink = (p: Uint8Array) => Promise<void>;
+/** Receives plaintext pieces in order; resolves when they are written. */
+type Sink = (pieces: readonly Uint8Array[]) => Promise<void>;
+
+/** Plaintext is written out in batches of about this many bytes (fewer, larger writes). */
+const BATCH = 1 << 20;
 
 /** The size of the whole blob the relay announces, from `Content-Range` or `Content-Length`. */
 function announcedSize(res: Response): number | undefined {
@@ -82,37 +85,52 @@ async function fetchAndOpen(
   if (announced !== sealedSize(total))
     throw refuse(
       plan,
-      `the relay serves ${announced ?? 'an unknown number of'} bytes for ${total}`,
+      `the relay serves a blob of ${announced ?? 'unknown'} bytes, not the ${sealedSize(total)} a file of ${total} bytes has`,
     );
   const dec = new StreamDecryptor(b, plan.key, { startChunk: start });
   let done = start * STREAM_CHUNK_SIZE;
   const out: Uint8Array[] = [];
-  const keep = (p: Uint8Array) => out.push(p);
-  const drain = async () => {
-    for (const p of out.splice(0)) {
-      done += p.length;
-      if (done > total) throw refuse(plan, 'the content is longer than the manifest says');
-      hash.update(p);
-      await sink(p);
-    }
+  let pending = 0;
+  const keep = (p: Uint8Array) => {
+    out.push(p);
+    pending += p.length;
+  };
+  const drain = async (all: boolean) => {
+    if (!all && pending < BATCH) return;
+    const pieces = out.splice(0);
+    for (const p of pieces) hash.update(p);
+    done += pending;
+    pending = 0;
+    if (done > total) throw refuse(plan, 'the content is longer than the manifest says');
+    await sink(pieces);
     onProgress?.({ done, total });
   };
-  try {
-    if (!res.body) throw refuse(plan, 'the relay sent no content');
-    for await (const piece of res.body as unknown as AsyncIterable<Uint8Array>) {
-      await dec.push(piece, keep);
-      await drain();
+  if (!res.body) throw refuse(plan, 'the relay sent no content');
+  const body = (res.body as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const decrypting = async (f: () => Promise<void>) => {
+    try {
+      await f();
+    } catch (e) {
+      throw e instanceof StreamError ? refuse(plan, e.message, e) : e;
     }
-    await dec.end(keep);
-    await drain();
-  } catch (e) {
-    if (e instanceof ClientError) throw e;
-    if (e instanceof StreamError) throw refuse(plan, e.message, e);
-    throw new NetworkError(
-      `the download of ${plan.name} was cut off: run the same command again to resume`,
-      { cause: e },
-    );
+  };
+  for (;;) {
+    let next: IteratorResult<Uint8Array>;
+    try {
+      next = await body.next();
+    } catch (e) {
+      throw new NetworkError(
+        `the download of ${plan.name} was cut off: run the same command again to resume`,
+        { cause: e },
+      );
+    }
+    if (next.done) break;
+    const piece = next.value;
+    await decrypting(() => dec.push(piece, keep));
+    await drain(false);
   }
+  await decrypting(() => dec.end(keep));
+  await drain(true);
   if (done !== total) throw refuse(plan, `it holds ${done} bytes, not ${total}`);
   if (!equalBytes(new Uint8Array(hash.digest()), plan.manifest.sha256))
     throw refuse(plan, 'its SHA-256 differs from the manifest');
@@ -179,12 +197,18 @@ export async function downloadToFile(
     const hash = createHash('sha256');
     await rehash(fh, start * STREAM_CHUNK_SIZE, hash);
     let pos = start * STREAM_CHUNK_SIZE;
-    const write: Sink = async (p) => {
-      for (let off = 0; off < p.length;) {
-        const { bytesWritten } = await fh.write(p, off, p.length - off, pos + off);
-        off += bytesWritten;
+    const write: Sink = async (pieces) => {
+      const left = [...pieces];
+      while (left.length > 0) {
+        const { bytesWritten } = await fh.writev(left, pos).catch((e: NodeJS.ErrnoException) => {
+          throw new LocalStateError(`cannot write ${part} (${e.code ?? 'error'})`, { cause: e });
+        });
+        pos += bytesWritten;
+        // A short write: drop what went out and go on with the rest.
+        let skip = bytesWritten;
+        while (left[0] && skip >= left[0].length) skip -= (left.shift() as Uint8Array).length;
+        if (skip > 0 && left[0]) left[0] = left[0].subarray(skip);
       }
-      pos += p.length;
     };
     await fetchAndOpen(api, b, plan, start, hash, write, onProgress);
     await fh.sync();
@@ -223,9 +247,9 @@ export async function downloadToStream(
     plan,
     0,
     createHash('sha256'),
-    (p) =>
+    (pieces) =>
       new Promise<void>((resolve, reject) => {
-        to.write(p, (err) => (err ? reject(err) : resolve()));
+        to.write(Buffer.concat([...pieces]), (err) => (err ? reject(err) : resolve()));
       }),
     onProgress,
   );

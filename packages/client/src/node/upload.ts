@@ -2,8 +2,9 @@
  * Uploading a STREAM ciphertext as a resumable blob (docs/API.md "Blobs"): upload chunk `i`
  * holds STREAM chunks `64·i .. 64·i + 63` (4,195,328 bytes when full), sealed with the
  * counter started at `64·i`, so the chunks the relay already holds are never sealed again:
- * a rerun reads them only to rebuild the plaintext hash. One upload chunk is on the wire
- * while the next is read and sealed; memory stays constant for any size.
+ * a rerun reads them only to rebuild the plaintext hash. At most two upload chunks are on
+ * the wire while the next is read and sealed (the relay fsyncs each one before it answers, so
+ * a second request keeps its disk busy); memory stays constant for any size.
  */
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -21,6 +22,8 @@ import { UsageError, VerificationError } from '../errors.js';
 export const UPLOAD_CHUNK_STREAM_CHUNKS = 64;
 /** Plaintext bytes of a full upload chunk (4 MiB). */
 const UPLOAD_PLAIN = UPLOAD_CHUNK_STREAM_CHUNKS * STREAM_CHUNK_SIZE;
+/** Upload chunk requests in flight at most. */
+const IN_FLIGHT = 4;
 
 /** Upload chunks of the blob of a plaintext of `size` bytes. */
 export function uploadChunkCount(size: number): number {
@@ -192,9 +195,9 @@ export async function uploadBlob(
   const present = await begin(api, blobId, target);
   const hash = createHash('sha256');
   // The sealed bytes on the wire are a copy, so one plaintext buffer serves every chunk while
-  // the previous chunk's PUT is still in flight.
+  // earlier chunks' PUTs are still in flight.
   const buf = new Uint8Array(UPLOAD_PLAIN);
-  let inFlight: Promise<unknown> = Promise.resolve();
+  const inFlight: Promise<unknown>[] = [];
   let done = 0;
   let sealedTotal = 0;
   let sent = 0;
@@ -216,18 +219,21 @@ export async function uploadBlob(
       );
     if (have === undefined) {
       const pieces = await sealUploadChunk(b, key, i, body, final);
-      await inFlight;
+      if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
       const bytes = Buffer.concat(pieces);
-      inFlight = api
+      const put = api
         .binary('PUT', `/v1/blobs/${blobId}/chunks/${i}`, { bytes })
         .then((r) => r.arrayBuffer());
+      // Awaited in order below; a failure meanwhile must not count as unhandled.
+      put.catch(() => undefined);
+      inFlight.push(put);
       sent++;
     }
     done += n;
     onProgress?.({ done, total: src.size });
     if (final) break;
   }
-  await inFlight;
+  for (const put of inFlight) await put;
   const chunkCount = i + 1;
   await api.request('POST', `/v1/blobs/${blobId}/complete`, { chunkCount, totalSize: sealedTotal });
   return { size: done, sha256: new Uint8Array(hash.digest()), sent, chunkCount };
