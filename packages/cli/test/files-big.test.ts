@@ -31,7 +31,7 @@ describe('hush file with 2 GiB through stdin and stdout', () => {
     cleanup(alice);
   });
 
-  it('uploads 2 GiB from stdin in bounded memory; the manifest holds its SHA-256', async () => {
+  it('uploads 2 GiB from stdin in bounded memory; the manifest holds its SHA-256', async (t) => {
     const put = start(alice, ['file', 'put', '-', '--name', 'big.bin', '--json']);
     sent = await feed(put.child, content(SIZE, 'big'));
     const r = await put.done;
@@ -41,9 +41,10 @@ describe('hush file with 2 GiB through stdin and stdout', () => {
     assert.equal(ref?.sha256, sent);
     assert.ok(r.peakRss > 0, 'memory was sampled');
     assert.ok(r.peakRss < BOUND, `hush file put peaked at ${r.peakRss} bytes`);
+    t.diagnostic(`hush file put: peak RSS ${(r.peakRss / 2 ** 20).toFixed(0)} MiB`);
   });
 
-  it('downloads it to stdout in bounded memory, byte-identical', async () => {
+  it('downloads it to stdout in bounded memory, byte-identical', async (t) => {
     const hash = createHash('sha256');
     let n = 0;
     const get = start(alice, ['file', 'get', 'big.bin', '--out', '-'], {
@@ -59,5 +60,6 @@ describe('hush file with 2 GiB through stdin and stdout', () => {
     assert.equal(hash.digest('hex'), sent);
     assert.ok(r.peakRss > 0, 'memory was sampled');
     assert.ok(r.peakRss < BOUND, `hush file get peaked at ${r.peakRss} bytes`);
+    t.diagnostic(`hush file get: peak RSS ${(r.peakRss / 2 ** 20).toFixed(0)} MiB`);
   });
 });

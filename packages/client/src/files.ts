@@ -110,6 +110,36 @@ export interface RemoveResult {
   readonly blobDeleted: boolean;
 }
 
+/** Encodes a version-1 manifest; a field it refuses is a usage error (a name, a type). */
+function manifestBody(
+  name: string,
+  mediaType: string,
+  size: number,
+  mtime: number,
+  contentKey: Uint8Array,
+  objectId: Uint8Array,
+  blobId: Uint8Array,
+  sha256: Uint8Array,
+): Uint8Array {
+  try {
+    return encodeFileManifest({
+      name,
+      mediaType,
+      size,
+      mtime,
+      contentKey,
+      streamObjectId: objectId,
+      streamVersion: 1,
+      blobId,
+      chunkCount: Math.max(1, Math.ceil(size / STREAM_CHUNK_SIZE)),
+      sha256,
+    });
+  } catch (e) {
+    if (e instanceof ArgumentError) throw new UsageError(`cannot send it: ${e.message}`);
+    throw e;
+  }
+}
+
 /** The file namespace of the SDK (`hush.files`). */
 export class Files {
   /** Direct files whose blob the relay answered 404 for (checked once per process). */
@@ -167,6 +197,17 @@ export class Files {
       throw new UsageError(`"${name}" is not a usable file name: ${(e as Error).message}`);
     }
     const mediaType = o.mediaType ?? mediaTypeOf(name);
+    // The manifest is sealed only after the upload: refuse now what it would refuse then.
+    manifestBody(
+      name,
+      mediaType,
+      0,
+      0,
+      new Uint8Array(32),
+      new Uint8Array(16),
+      new Uint8Array(16),
+      new Uint8Array(32),
+    );
     let size: number | undefined;
     let mtime = Date.now();
     if (path) {
@@ -190,7 +231,7 @@ export class Files {
         contentKey: await this.#secrets.seal(ctx.b.randomBytes(32)),
         ...(readers ? { readers } : {}),
       };
-      // Written before the first request, so a rerun finds the same ids and key.
+      // Written before the first blob request, so a rerun finds the same ids and key.
       if (path) await saveUpload(ctx.paths.home, journal);
     }
     const sent = journal.entry
@@ -234,24 +275,16 @@ export class Files {
     } finally {
       await src.close();
     }
-    let body: Uint8Array;
-    try {
-      body = encodeFileManifest({
-        name: journal.name,
-        mediaType: journal.mediaType,
-        size: up.size,
-        mtime: journal.mtime,
-        contentKey,
-        streamObjectId: objectId,
-        streamVersion: 1,
-        blobId: fromBase64url(journal.blobId),
-        chunkCount: Math.max(1, Math.ceil(up.size / STREAM_CHUNK_SIZE)),
-        sha256: up.sha256,
-      });
-    } catch (e) {
-      if (e instanceof ArgumentError) throw new UsageError(`cannot send it: ${e.message}`);
-      throw e;
-    }
+    const body = manifestBody(
+      journal.name,
+      journal.mediaType,
+      up.size,
+      journal.mtime,
+      contentKey,
+      objectId,
+      fromBase64url(journal.blobId),
+      up.sha256,
+    );
     const entry = await this.messages.sealBody(journal.target, COLLECTION.file, body, {
       objectId,
     });

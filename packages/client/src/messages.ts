@@ -165,11 +165,26 @@ export class Messages {
     const { ctx } = this;
     await ctx.flushOutbox();
     const version = opts.version ?? 1;
-    const fixed = {
+    const common = {
+      author: ctx.id.principalId,
+      device: ctx.id.device,
+      collection,
+      body,
       ...(opts.objectId ? { objectId: opts.objectId } : {}),
       objectVersion: version,
       ...(opts.flags !== undefined ? { flags: opts.flags } : {}),
     };
+    const entry = (
+      sealed: { envelope: Uint8Array; header: EnvelopeHeader },
+      team?: Uint8Array,
+    ): OutboxEntry => ({
+      kind: team ? 'team' : 'direct',
+      ...(team ? { team: toBase64url(team) } : {}),
+      objectId: toBase64url(sealed.header.objectId),
+      version,
+      envelope: toBase64url(sealed.envelope),
+      queuedAt: Date.now(),
+    });
     if (target.startsWith('@')) {
       const to = await findPrincipal(ctx, target);
       const devices = [];
@@ -183,22 +198,7 @@ export class Messages {
         }
         devices.push(...st.activeDevices().map((d) => ({ id: d.id, kemPk: d.kemPk })));
       }
-      const { envelope, header } = await sealDirectEnvelope(ctx.b, {
-        recipients: [to],
-        devices,
-        author: ctx.id.principalId,
-        device: ctx.id.device,
-        collection,
-        body,
-        ...fixed,
-      });
-      return {
-        kind: 'direct',
-        objectId: toBase64url(header.objectId),
-        version,
-        envelope: toBase64url(envelope),
-        queuedAt: Date.now(),
-      };
+      return entry(await sealDirectEnvelope(ctx.b, { recipients: [to], devices, ...common }));
     }
     const teamId = await findTeam(ctx, target);
     const st = await syncTeamOrCached(ctx, teamId);
@@ -207,25 +207,14 @@ export class Messages {
     await this.teams.ensureWritable(st);
     const cur = ctx.chains.teams.get(toBase64url(teamId)) ?? st;
     const generation = cur.current.generation;
-    const { envelope, header } = await sealTeamEnvelope(ctx.b, {
+    const sealed = await sealTeamEnvelope(ctx.b, {
       teamId,
       generation,
       chainSeq: cur.seq,
       key: await ctx.chains.keyFor(teamId, generation),
-      author: ctx.id.principalId,
-      device: ctx.id.device,
-      collection,
-      body,
-      ...fixed,
+      ...common,
     });
-    return {
-      kind: 'team',
-      team: toBase64url(teamId),
-      objectId: toBase64url(header.objectId),
-      version,
-      envelope: toBase64url(envelope),
-      queuedAt: Date.now(),
-    };
+    return entry(sealed, teamId);
   }
 
   /**

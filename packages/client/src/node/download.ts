@@ -43,6 +43,11 @@ type Sink = (pieces: readonly Uint8Array[]) => Promise<void>;
 
 /** Plaintext is written out in batches of about this many bytes (fewer, larger writes). */
 const BATCH = 1 << 20;
+/**
+ * The part file is flushed to disk in the background every this many bytes, so that the
+ * fsync before the rename finds little left to write instead of the whole file.
+ */
+const FLUSH_EVERY = 64 << 20;
 
 /** The size of the whole blob the relay announces, from `Content-Range` or `Content-Length`. */
 function announcedSize(res: Response): number | undefined {
@@ -197,6 +202,8 @@ export async function downloadToFile(
     const hash = createHash('sha256');
     await rehash(fh, start * STREAM_CHUNK_SIZE, hash);
     let pos = start * STREAM_CHUNK_SIZE;
+    let flushing: Promise<void> = Promise.resolve();
+    let unflushed = 0;
     const write: Sink = async (pieces) => {
       const left = [...pieces];
       while (left.length > 0) {
@@ -208,9 +215,18 @@ export async function downloadToFile(
         let skip = bytesWritten;
         while (left[0] && skip >= left[0].length) skip -= (left.shift() as Uint8Array).length;
         if (skip > 0 && left[0]) left[0] = left[0].subarray(skip);
+        unflushed += bytesWritten;
+      }
+      if (unflushed >= FLUSH_EVERY) {
+        // One flush at a time, running while the next bytes are fetched and decrypted.
+        await flushing;
+        flushing = fh.datasync();
+        flushing.catch(() => undefined);
+        unflushed = 0;
       }
     };
     await fetchAndOpen(api, b, plan, start, hash, write, onProgress);
+    await flushing;
     await fh.sync();
   } catch (e) {
     await fh.close().catch(() => undefined);

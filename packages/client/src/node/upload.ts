@@ -2,9 +2,9 @@
  * Uploading a STREAM ciphertext as a resumable blob (docs/API.md "Blobs"): upload chunk `i`
  * holds STREAM chunks `64·i .. 64·i + 63` (4,195,328 bytes when full), sealed with the
  * counter started at `64·i`, so the chunks the relay already holds are never sealed again:
- * a rerun reads them only to rebuild the plaintext hash. At most two upload chunks are on
+ * a rerun reads them only to rebuild the plaintext hash. Up to four upload chunks are on
  * the wire while the next is read and sealed (the relay fsyncs each one before it answers, so
- * a second request keeps its disk busy); memory stays constant for any size.
+ * more than one request keeps its disk busy); memory stays constant for any size.
  */
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
