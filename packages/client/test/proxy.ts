@@ -183,7 +183,14 @@ export async function startProxy(target: string): Promise<Proxy> {
         res.end();
       });
       if (body !== undefined) up.end(body);
-      else req.pipe(up);
+      else {
+        // A client that goes away mid-body (killed) must not leave the relay waiting for the
+        // rest of it: pipe() alone would never end the upstream request.
+        req.on('close', () => {
+          if (!req.complete) up.destroy();
+        });
+        req.pipe(up);
+      }
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
