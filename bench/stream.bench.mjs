@@ -3,19 +3,7 @@
 // AES-256-GCM ceiling of `openssl speed`. All peers are measured in this run, interleaved.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +15,7 @@ import {
   createEncryptStream,
   nodeBackend,
 } from '../packages/core/dist/src/node.js';
+import { randomFile, sha256File, which } from './lib/io.mjs';
 
 const SIZE = 256 * 1024 * 1024;
 const RUNS = 7;
@@ -41,23 +30,6 @@ const f = (name) => join(work, name);
 const mbps = (ms) => SIZE / 1e6 / (ms / 1000);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmtMB = (x) => Math.round(x).toLocaleString('en-US');
-
-function ensureInput() {
-  mkdirSync(work, { recursive: true });
-  if (existsSync(input) && statSync(input).size === SIZE) return;
-  const fd = openSync(input, 'w');
-  for (let off = 0; off < SIZE; off += 16 << 20) writeSync(fd, randomBytes(16 << 20));
-  closeSync(fd);
-}
-
-function sha256File(path) {
-  const h = createHash('sha256');
-  const fd = openSync(path, 'r');
-  const buf = Buffer.allocUnsafe(4 << 20);
-  for (let n; (n = readSync(fd, buf)) > 0;) h.update(buf.subarray(0, n));
-  closeSync(fd);
-  return h.digest('hex');
-}
 
 /** CPU seconds used so far by the whole machine (Linux /proc/stat), or undefined elsewhere. */
 function machineBusy() {
@@ -105,11 +77,6 @@ async function timed(fn, watch = false) {
     foreign.wall += ms / 1000;
   }
   return ms;
-}
-
-function which(cmd) {
-  const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() || r.stderr.trim() : undefined;
 }
 
 function exec(cmd, args) {
@@ -164,7 +131,7 @@ async function rawSeal() {
 }
 
 export default async function run() {
-  ensureInput();
+  randomFile(input, SIZE);
   const notes = [];
   const key = await deriveStreamKey(nodeBackend, randomBytes(32), randomBytes(16), 1);
   const ageVersion = which('age');

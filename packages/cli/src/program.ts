@@ -7,6 +7,7 @@ import { unmarkEverywhere } from './ids.js';
 import { register as agent } from './commands/agent.js';
 import { register as completion } from './commands/completion.js';
 import { register as device } from './commands/device.js';
+import { register as file } from './commands/file.js';
 import { register as fingerprint } from './commands/fingerprint.js';
 import { register as init } from './commands/init.js';
 import { register as join } from './commands/join.js';
@@ -30,8 +31,8 @@ export function buildProgram(version: string): Command {
   const program = new Command('hush');
   program
     .description(
-      'hush: end-to-end encrypted messages, snippets, secrets and key-value data for software\n' +
-        'teams and their coding agents.\n' +
+      'hush: end-to-end encrypted messages, snippets, secrets, key-value data and files for\n' +
+        'software teams and their coding agents.\n' +
         'The relay server only ever holds ciphertext; every key, chain and signature is verified here.',
     )
     .version(version, '-v, --version', 'print the version')
@@ -68,6 +69,7 @@ Examples:
   hush send core "build is green"
   hush inbox --unread
   hush secrets push .env && hush secrets run -- npm start
+  hush file put build/app.tar.gz             # encrypted, resumable, any size
   hush completion bash >> ~/.bashrc`,
     );
   for (const r of [
@@ -86,6 +88,7 @@ Examples:
     snippet,
     secrets,
     kv,
+    file,
     watch,
     outbox,
     agent,

@@ -23,7 +23,10 @@ export interface Result {
 }
 
 /** Environment for a child: no inherited hush settings, a fixed home. */
-function childEnv(home: string | undefined, extra: Record<string, string>): NodeJS.ProcessEnv {
+export function childEnv(
+  home: string | undefined,
+  extra: Record<string, string>,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
   delete env.HUSH_SERVER;
   delete env.HUSH_HOME;

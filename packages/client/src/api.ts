@@ -135,19 +135,21 @@ export class Api {
     method: string,
     path: string,
     body: unknown,
-    opts: RequestOptions & { signal?: AbortSignal; stream?: boolean } = {},
+    opts: RequestOptions & { signal?: AbortSignal; stream?: boolean; bytes?: Uint8Array } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.auth !== false && this.accessToken)
       headers.authorization = `Bearer ${this.accessToken}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.bytes !== undefined) headers['content-type'] = 'application/octet-stream';
+    const payload = opts.bytes ?? (body !== undefined ? JSON.stringify(body) : undefined);
     const signal = opts.signal ?? (opts.stream ? undefined : AbortSignal.timeout(this.#timeout));
     let res: Response;
     try {
       res = await this.#fetch(this.#target(path, opts.query), {
         method,
         headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(payload !== undefined ? { body: payload as BodyInit } : {}),
         ...(signal ? { signal } : {}),
       });
     } catch (e) {
@@ -199,15 +201,32 @@ export class Api {
     headers: Record<string, string>,
     signal?: AbortSignal,
   ): Promise<Response> {
+    return this.binary('GET', path, { headers, stream: true, ...(signal ? { signal } : {}) });
+  }
+
+  /**
+   * A request with the session whose body is raw bytes (`application/octet-stream`, blob
+   * chunks) or none, and whose answer the caller reads itself (a blob download with
+   * `stream: true` has no overall timeout). Signs in when needed and retries once after a 401.
+   */
+  async binary(
+    method: string,
+    path: string,
+    opts: {
+      bytes?: Uint8Array;
+      headers?: Record<string, string>;
+      stream?: boolean;
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<Response> {
     if (!this.accessToken) await this.ensureSession();
-    const opts = { headers, stream: true, ...(signal ? { signal } : {}) };
     try {
-      return await this.raw('GET', path, undefined, opts);
+      return await this.raw(method, path, undefined, opts);
     } catch (e) {
       if (!(e instanceof AuthError) || e.code !== 'HUSH_ERR_UNAUTHENTICATED') throw e;
       this.accessToken = undefined;
       await this.ensureSession();
-      return this.raw('GET', path, undefined, opts);
+      return this.raw(method, path, undefined, opts);
     }
   }
 

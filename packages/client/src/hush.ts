@@ -1,7 +1,7 @@
 /**
  * The SDK entry point: `Hush.init` creates a device and principal and registers it;
  * `Hush.open` loads an identity and its verified state. Namespaces `teams`, `messages`,
- * `secrets`, `kv`, `outbox` and `watch()` do the rest.
+ * `snippets`, `secrets`, `kv`, `files`, `outbox` and `watch()` do the rest.
  */
 import {
   deriveRecoveryDevice,
@@ -27,6 +27,7 @@ import { Kv } from './kv.js';
 import { Messages, type Message } from './messages.js';
 import { Secrets } from './secrets.js';
 import { Snippets } from './snippets.js';
+import { Files } from './files.js';
 import { acceptDeviceInvite, Devices } from './devices.js';
 import {
   addDeviceByRecovery,
@@ -121,6 +122,8 @@ export class Hush {
   readonly secrets: Secrets;
   /** Encrypted key-value data (JSON values). */
   readonly kv: Kv;
+  /** Encrypted files of any size, to teams and members. */
+  readonly files: Files;
   /** This principal's devices: link, list, revoke. */
   readonly devices: Devices;
   /** Recovery words for this principal. */
@@ -139,6 +142,7 @@ export class Hush {
     this.snippets = new Snippets(ctx, this.teams, this.messages);
     this.secrets = new Secrets(ctx, this.teams, this.messages);
     this.kv = new Kv(ctx, this.teams, this.messages);
+    this.files = new Files(ctx, this.teams, this.messages);
     this.devices = new Devices(ctx, this.teams);
     this.recovery = new Recovery(ctx, this.teams);
     this.outbox = {

@@ -39,6 +39,13 @@
  * hush.snippets.list({ from?, team?, offline? }): Snippet[]   // verified, newest last
  * hush.snippets.get(id): Snippet
  *
+ * hush.files.put(path | AsyncIterable<Uint8Array>, { team?, to?, name?, mediaType?, onProgress? }): FileRef
+ *   // chunked STREAM upload, resumed by a rerun of the same put; the manifest posted last
+ * hush.files.list({ team?, offline? }): FileInfo[]      // verified manifests, newest last
+ * hush.files.get(id | name, { out: path | Writable, team?, onProgress? }): GetResult
+ *   // into <out>.hush-part, renamed only once STREAM, size and SHA-256 verified; resumable
+ * hush.files.rm(id | name, { team? }): RemoveResult     // tombstone (team) and blob deletion
+ *
  * Hush.joinDevice({ home?, server, token, name?, passphrase? }): Hush   // new machine, device token
  * Hush.restore({ home?, server, words, principalId?, name?, passphrase? }): Hush   // from recovery words
  * hush.devices.link({ expiresInMs? }): string        // device token (device-invite link)
@@ -106,7 +113,10 @@ export {
   VerificationError,
   type ErrorOptions,
 } from './errors.js';
-export type { Message, MessageRef, InboxOptions, SendOptions } from './messages.js';
+export type { Message, MessageRef, InboxOptions, SealOptions, SendOptions } from './messages.js';
+export type { FileRef, GetOptions, GetResult, PutOptions, RemoveResult } from './files.js';
+export type { FileInfo } from './file-versions.js';
+export type { Progress } from './node/upload.js';
 export type { OutboxEntry } from './node/outbox.js';
 export type { PullFileResult } from './node/pull-file.js';
 export { jsonFetch } from './node/json-fetch.js';

@@ -53,6 +53,16 @@ export interface SendOptions {
   readonly replyTo?: string;
 }
 
+/** How `sealBody` seals: a given object id, a later version, header flags. */
+export interface SealOptions {
+  /** 16 bytes; random when omitted. */
+  readonly objectId?: Uint8Array;
+  /** Default 1. */
+  readonly version?: number;
+  /** Header flags, e.g. FLAG_TOMBSTONE. */
+  readonly flags?: number;
+}
+
 /** A sent message: delivered (with its relay sequence number) or queued in the outbox. */
 export interface MessageRef {
   readonly id: string;
@@ -138,9 +148,43 @@ export class Messages {
     collection: EnvelopeHeader['collection'],
     body: Uint8Array,
   ): Promise<MessageRef> {
+    return this.post(await this.sealBody(target, collection, body), target);
+  }
+
+  /**
+   * Seals an encoded body for a team or `@member` (after syncing the team or the principals
+   * it is wrapped to), without sending it: `post` does. `opts` fixes the object id, writes a
+   * later version, or sets header flags (a tombstone), as file manifests need.
+   */
+  async sealBody(
+    target: string,
+    collection: EnvelopeHeader['collection'],
+    body: Uint8Array,
+    opts: SealOptions = {},
+  ): Promise<OutboxEntry> {
     const { ctx } = this;
-    let entry: OutboxEntry;
     await ctx.flushOutbox();
+    const version = opts.version ?? 1;
+    const common = {
+      author: ctx.id.principalId,
+      device: ctx.id.device,
+      collection,
+      body,
+      ...(opts.objectId ? { objectId: opts.objectId } : {}),
+      objectVersion: version,
+      ...(opts.flags !== undefined ? { flags: opts.flags } : {}),
+    };
+    const entry = (
+      sealed: { envelope: Uint8Array; header: EnvelopeHeader },
+      team?: Uint8Array,
+    ): OutboxEntry => ({
+      kind: team ? 'team' : 'direct',
+      ...(team ? { team: toBase64url(team) } : {}),
+      objectId: toBase64url(sealed.header.objectId),
+      version,
+      envelope: toBase64url(sealed.envelope),
+      queuedAt: Date.now(),
+    });
     if (target.startsWith('@')) {
       const to = await findPrincipal(ctx, target);
       const devices = [];
@@ -154,50 +198,34 @@ export class Messages {
         }
         devices.push(...st.activeDevices().map((d) => ({ id: d.id, kemPk: d.kemPk })));
       }
-      const { envelope, header } = await sealDirectEnvelope(ctx.b, {
-        recipients: [to],
-        devices,
-        author: ctx.id.principalId,
-        device: ctx.id.device,
-        collection,
-        body,
-      });
-      entry = {
-        kind: 'direct',
-        objectId: toBase64url(header.objectId),
-        version: 1,
-        envelope: toBase64url(envelope),
-        queuedAt: Date.now(),
-      };
-    } else {
-      const teamId = await findTeam(ctx, target);
-      const st = await syncTeamOrCached(ctx, teamId);
-      if (st.roleOf(ctx.id.principalId) === undefined)
-        throw new NotFoundError('you are not a member of that team');
-      await this.teams.ensureWritable(st);
-      const cur = ctx.chains.teams.get(toBase64url(teamId)) ?? st;
-      const generation = cur.current.generation;
-      const { envelope, header } = await sealTeamEnvelope(ctx.b, {
-        teamId,
-        generation,
-        chainSeq: cur.seq,
-        key: await ctx.chains.keyFor(teamId, generation),
-        author: ctx.id.principalId,
-        device: ctx.id.device,
-        collection,
-        body,
-      });
-      entry = {
-        kind: 'team',
-        team: toBase64url(teamId),
-        objectId: toBase64url(header.objectId),
-        version: 1,
-        envelope: toBase64url(envelope),
-        queuedAt: Date.now(),
-      };
+      return entry(await sealDirectEnvelope(ctx.b, { recipients: [to], devices, ...common }));
     }
+    const teamId = await findTeam(ctx, target);
+    const st = await syncTeamOrCached(ctx, teamId);
+    if (st.roleOf(ctx.id.principalId) === undefined)
+      throw new NotFoundError('you are not a member of that team');
+    await this.teams.ensureWritable(st);
+    const cur = ctx.chains.teams.get(toBase64url(teamId)) ?? st;
+    const generation = cur.current.generation;
+    const sealed = await sealTeamEnvelope(ctx.b, {
+      teamId,
+      generation,
+      chainSeq: cur.seq,
+      key: await ctx.chains.keyFor(teamId, generation),
+      ...common,
+    });
+    return entry(sealed, teamId);
+  }
+
+  /**
+   * Queues a sealed entry in the outbox and posts it; a network failure leaves it queued
+   * (delivered exactly once by a later call). Posting the same entry again is idempotent.
+   * `target` is what the caller named, reported back as `to` for a direct envelope.
+   */
+  async post(entry: OutboxEntry, target: string): Promise<MessageRef> {
+    const { ctx } = this;
     await enqueue(ctx.paths.outbox, entry);
-    ctx.data.read.push(entry.objectId);
+    if (!ctx.data.read.includes(entry.objectId)) ctx.data.read.push(entry.objectId);
     await ctx.save();
     const ref = { id: entry.objectId, ...(entry.team ? { team: entry.team } : { to: target }) };
     try {

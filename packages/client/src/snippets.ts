@@ -21,8 +21,9 @@ import {
   type SnippetBody,
 } from '@hush/core';
 import { findPrincipal, findTeam, type Ctx } from './context.js';
-import { NetworkError, NotFoundError, UsageError } from './errors.js';
+import { NotFoundError, UsageError } from './errors.js';
 import type { CachedEnvelope, MessageRef, Messages } from './messages.js';
+import { onlyTeam } from './only-team.js';
 import type { Teams } from './teams.js';
 
 /** What `snippets.share` takes: a file (optionally a line range of it) or `diffArgs`. */
@@ -291,26 +292,10 @@ export class Snippets {
       if (e instanceof ArgumentError) throw new UsageError(`cannot share it: ${e.message}`);
       throw e;
     }
-    return this.messages.sendBody(target ?? (await this.#onlyTeam()), COLLECTION.snippet, bytes);
-  }
-
-  async #onlyTeam(): Promise<string> {
-    let ids: string[];
-    try {
-      ids = (await this.teams.list()).map((t) => t.id);
-    } catch (e) {
-      if (!(e instanceof NetworkError)) throw e;
-      const me = this.ctx.id.principalId;
-      ids = [...this.ctx.chains.teams.entries()]
-        .filter(([id, st]) => !this.ctx.data.teams[id]?.gone && st.roleOf(me) !== undefined)
-        .map(([id]) => id);
-    }
-    if (ids.length === 1 && ids[0]) return ids[0];
-    throw new UsageError(
-      ids.length === 0
-        ? 'you are in no team: name a @member'
-        : 'you are in several teams: name one',
-    );
+    const to =
+      target ??
+      (await onlyTeam(this.ctx, this.teams, { none: 'name a @member', several: 'name one' }));
+    return this.messages.sendBody(to, COLLECTION.snippet, bytes);
   }
 
   async #decode(c: CachedEnvelope): Promise<Snippet | null> {

@@ -42,6 +42,12 @@ export type BytesTamper = (
 /** Rewrites a request body before it is forwarded; undefined forwards it unchanged. */
 export type RequestTamper = (method: string, path: string, body: Buffer) => Buffer | undefined;
 
+/**
+ * Passes through at most this many bytes of an answer's body, then holds the connection open
+ * without a byte more (a transfer that stalls mid-way); undefined passes it all through.
+ */
+export type Stall = (method: string, path: string) => number | undefined;
+
 /** Decides, per request, to answer without forwarding (a dead or refusing relay). */
 export type Block = (
   method: string,
@@ -59,6 +65,8 @@ export interface Proxy {
   tamperRequest: RequestTamper | undefined;
   /** Answers without forwarding: a status and JSON body, or 'drop' to destroy the socket. */
   block: Block | undefined;
+  /** Untouched answers: cut the body after N bytes and hold the connection open. */
+  stall: Stall | undefined;
   /** Every request seen, in order (method and path without the query). */
   readonly seen: { method: string; path: string }[];
   close(): Promise<void>;
@@ -82,6 +90,7 @@ export async function startProxy(target: string): Promise<Proxy> {
     tamperBytes: undefined,
     tamperRequest: undefined,
     block: undefined,
+    stall: undefined,
     seen: [],
     close: async () => undefined,
   };
@@ -125,7 +134,19 @@ export async function startProxy(target: string): Promise<Proxy> {
             ((proxy.tamper !== undefined && isJson) || proxy.tamperBytes !== undefined);
           if (!touched) {
             res.writeHead(ur.statusCode ?? 502, ur.headers);
-            ur.pipe(res);
+            const limit = proxy.stall?.(method, path);
+            if (limit === undefined) {
+              ur.pipe(res);
+              return;
+            }
+            let passed = 0;
+            res.on('close', () => ur.destroy());
+            ur.on('data', (d: Buffer) => {
+              const take = Math.min(d.length, limit - passed);
+              if (take > 0) res.write(d.subarray(0, take));
+              passed += take;
+              if (passed >= limit) ur.pause();
+            });
             return;
           }
           void (async () => {
@@ -162,7 +183,14 @@ export async function startProxy(target: string): Promise<Proxy> {
         res.end();
       });
       if (body !== undefined) up.end(body);
-      else req.pipe(up);
+      else {
+        // A client that goes away mid-body (killed) must not leave the relay waiting for the
+        // rest of it: pipe() alone would never end the upstream request.
+        req.on('close', () => {
+          if (!req.complete) up.destroy();
+        });
+        req.pipe(up);
+      }
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -170,7 +170,8 @@ export {
   STREAM_TAG_SIZE,
 } from './stream/format.js';
 export { deriveStreamKey, type StreamKey } from './stream/key.js';
-export { StreamOpener, StreamSealer } from './stream/chunk.js';
+export { StreamOpener, StreamSealer, type StreamStart } from './stream/chunk.js';
+export { StreamDecryptor, StreamEncryptor, type StreamEmit } from './stream/codec.js';
 export { openAll, sealAll } from './stream/all.js';
 export { decryptStream, encryptStream } from './stream/web.js';
 

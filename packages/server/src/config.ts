@@ -85,6 +85,12 @@ export const OPTIONS = {
     def: String(10 * 1024 ** 3),
     help: 'stored bytes per team (objects and blobs)',
   },
+  directQuotaBytes: {
+    flag: '--direct-quota-bytes',
+    env: 'HUSH_DIRECT_QUOTA_BYTES',
+    def: String(10 * 1024 ** 3),
+    help: 'stored bytes of direct blobs (files sent to members) per uploading principal',
+  },
   uploadGcSeconds: {
     flag: '--upload-gc-seconds',
     env: 'HUSH_UPLOAD_GC_SECONDS',
@@ -110,6 +116,7 @@ export interface ServerConfig {
   maxChunkBytes: number;
   rateLimit: number;
   teamQuotaBytes: number;
+  directQuotaBytes: number;
   uploadGcSeconds: number;
 }
 
@@ -219,6 +226,7 @@ export function parseConfig(
     maxChunkBytes: int('--max-chunk-bytes', get('maxChunkBytes') as string, 1024, 2 ** 31 - 1),
     rateLimit: int('--rate-limit', get('rateLimit') as string, 1),
     teamQuotaBytes: int('--team-quota-bytes', get('teamQuotaBytes') as string, 0),
+    directQuotaBytes: int('--direct-quota-bytes', get('directQuotaBytes') as string, 0),
     uploadGcSeconds: int('--upload-gc-seconds', get('uploadGcSeconds') as string, 1),
   };
 }

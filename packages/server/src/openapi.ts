@@ -144,16 +144,23 @@ const schemas: Obj = {
     acked: bool('acknowledged by any device of the principal'),
     envelope: ref('Base64url'),
   }),
-  BlobStatus: obj({
-    blobId: ref('Id16'),
-    teamId: ref('Id32'),
-    complete: bool(''),
-    present: arr(int('chunk index'), 'stored chunk indexes, ascending'),
-    sizes: arr(int('bytes', 1), 'their sizes, same order'),
-    storedSize: int('sum of sizes'),
-    chunkCount: { oneOf: [int('', 1), { type: 'null' }], description: 'null while incomplete' },
-    totalSize: { oneOf: [int('', 1), { type: 'null' }], description: 'null while incomplete' },
-  }),
+  BlobStatus: obj(
+    {
+      blobId: ref('Id16'),
+      teamId: {
+        oneOf: [ref('Id32'), { type: 'null' }],
+        description: 'the team of a team blob; null for a direct blob',
+      },
+      readers: arr(ref('Id32'), 'direct blobs only: who may read it once complete, sorted'),
+      complete: bool(''),
+      present: arr(int('chunk index'), 'stored chunk indexes, ascending'),
+      sizes: arr(int('bytes', 1), 'their sizes, same order'),
+      storedSize: int('sum of sizes'),
+      chunkCount: { oneOf: [int('', 1), { type: 'null' }], description: 'null while incomplete' },
+      totalSize: { oneOf: [int('', 1), { type: 'null' }], description: 'null while incomplete' },
+    },
+    ['readers'],
+  ),
   Status: obj({ status: { type: 'string', enum: ['ok', 'ready'] } }),
 };
 
@@ -684,6 +691,30 @@ const paths: Record<string, Record<string, Obj>> = {
       ],
     }),
   },
+  '/v1/blobs': {
+    post: op({
+      id: 'createDirectBlob',
+      tag: 'blobs',
+      summary:
+        'Create (or get back) a resumable upload readable, once complete, by the given principals',
+      description:
+        'A direct blob belongs to no team: the caller uploads it, its readers may read its status and download it ' +
+        'once complete, and everyone else gets 404. Its bytes count toward the uploader principal quota ' +
+        '(--direct-quota-bytes).',
+      auth: 'token',
+      body: obj({
+        blobId: ref('Id16'),
+        readers: arr(ref('Id32'), 'distinct registered principal ids', 1, 1000),
+      }),
+      ok: created(
+        obj({
+          blobId: ref('Id16'),
+          complete: bool('true when repeating the create of a completed upload'),
+        }),
+      ),
+      errors: [...BODY, 'HUSH_ERR_NOT_FOUND', 'HUSH_ERR_CONFLICT', 'HUSH_ERR_UNAVAILABLE'],
+    }),
+  },
   '/v1/blobs/{blobId}/chunks/{n}': {
     put: op({
       id: 'putBlobChunk',
@@ -714,7 +745,8 @@ const paths: Record<string, Record<string, Obj>> = {
     get: op({
       id: 'getBlobStatus',
       tag: 'blobs',
-      summary: 'What is stored of a blob (the uploader while incomplete; any member once complete)',
+      summary:
+        'What is stored of a blob (the uploader while incomplete; once complete, any member, or a reader of a direct blob)',
       auth: 'token',
       params: [P.blobId],
       ok: { '200': ref('BlobStatus') },
@@ -752,7 +784,8 @@ const paths: Record<string, Record<string, Obj>> = {
     delete: op({
       id: 'deleteBlob',
       tag: 'blobs',
-      summary: 'Delete a blob (the uploader, or an admin or owner once complete)',
+      summary:
+        'Delete a blob (the uploader, or a team admin or owner once complete; a direct blob: the uploader only)',
       auth: 'token',
       params: [P.blobId],
       ok: {

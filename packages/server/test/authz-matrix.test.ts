@@ -400,6 +400,14 @@ for (const kind of await dialects()) {
         req: async () => ({ path: `/v1/teams/${T()}/blobs`, body: { blobId: fixture.blob } }),
         ok: 201,
       },
+      [routeKey('POST', '/v1/blobs')]: {
+        // A fresh id every call: the direct blob is the caller's own, readable by bob.
+        req: async () => ({
+          path: '/v1/blobs',
+          body: { blobId: toBase64url(b.randomBytes(16)), readers: [bob.id] },
+        }),
+        ok: 201,
+      },
       [routeKey('PUT', '/v1/blobs/:blobId/chunks/:n')]: {
         req: async (as) => ({
           path: `/v1/blobs/${blobFor(as)}/chunks/${as === carol ? 1 : 0}`,

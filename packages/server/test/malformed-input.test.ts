@@ -378,6 +378,8 @@ const COUNTED = [
   'inbox_state',
   'blobs',
   'blob_chunks',
+  'blob_readers',
+  'principal_usage',
   'events',
   'tokens',
 ];
@@ -491,6 +493,9 @@ for (const kind of await dialects()) {
       await ok('PUT', `/v1/blobs/${blob}/chunks/0`, undefined, chunk);
       const complete = { chunkCount: 1, totalSize: chunk.length };
       await ok('POST', `/v1/blobs/${blob}/complete`, complete);
+      // A direct blob readable by the reader: creating it again is an idempotent no-op.
+      const directBlob = { blobId: toBase64url(b.randomBytes(16)), readers: [carol.id] };
+      await ok('POST', '/v1/blobs', directBlob);
       const teamLinks = (await ok('GET', `/v1/teams/${T}/links`)).links as string[];
       const boxes = (await ok('GET', `/v1/teams/${T}/keyboxes`)).keyBoxes as { box: string }[];
       const genesis = toBase64url(alice.links[0] as Uint8Array);
@@ -540,6 +545,9 @@ for (const kind of await dialects()) {
           body: { blobId: blob },
           ownerNeedsBadBody: true,
         },
+        // Its id is required and its readers are fixed, so a mutation (even with the owner's
+        // token) is refused or is the same no-op.
+        { method: 'POST', path: '/v1/blobs', body: directBlob },
         { method: 'PUT', path: `/v1/blobs/${blob}/chunks/0`, raw: chunk },
         { method: 'GET', path: `/v1/blobs/${blob}/status` },
         { method: 'POST', path: `/v1/blobs/${blob}/complete`, body: complete },

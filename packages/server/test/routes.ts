@@ -20,8 +20,9 @@ export interface RouteRow {
   readonly access: 'public' | 'token';
   /**
    * What gates it beyond the token: `team` / `blob`: membership of the team (a non-member
-   * gets 404, existence not revealed); `principal`: the caller's own principal; `invite`:
-   * proof of an invite key (no membership); `none`.
+   * gets 404, existence not revealed), or for a direct blob being its uploader or a reader
+   * (direct-blobs.test.ts); `principal`: the caller's own principal; `invite`: proof of an
+   * invite key (no membership); `none`.
    */
   readonly scope: 'team' | 'blob' | 'principal' | 'invite' | 'none';
   /** A write a reader may not make: 403 HUSH_ERR_FORBIDDEN. */
@@ -89,6 +90,7 @@ export const ROUTES: readonly RouteRow[] = [
     scope: 'team',
     readerWrite: true,
   },
+  { method: 'POST', path: '/v1/blobs', access: 'token', scope: 'none' },
   {
     method: 'PUT',
     path: '/v1/blobs/:blobId/chunks/:n',

@@ -19,26 +19,49 @@ import type { StreamKey } from './key.js';
 const NO_AAD = new Uint8Array(0);
 
 /**
- * Seals chunks in order, numbering them from 0. Non-final chunks must hold exactly
- * {@link STREAM_CHUNK_SIZE} bytes; the final one 1..STREAM_CHUNK_SIZE bytes, or 0 bytes
- * only when it is also the first (the empty plaintext). Nothing may follow the final chunk.
+ * Where a sealer or opener starts: `startChunk` is the index of the first chunk it handles
+ * (default 0). Resuming an interrupted transfer at chunk `k` seals or opens the same bytes
+ * as the uninterrupted stream from byte `k · STREAM_CHUNK_SIZE` of the plaintext, or byte
+ * `k · STREAM_SEALED_CHUNK_SIZE` of the ciphertext, on (PROTOCOL.md 6.3: the nonce is the
+ * chunk index, nothing else carries state between chunks).
+ */
+export interface StreamStart {
+  readonly startChunk?: number;
+}
+
+/** The checked start index: a safe integer of at least 0. */
+function startChunkOf(opts: StreamStart | undefined): number {
+  const k = opts?.startChunk ?? 0;
+  if (!Number.isSafeInteger(k) || k < 0)
+    throw new ArgumentError('startChunk must be a whole number of at least 0');
+  return k;
+}
+
+/**
+ * Seals chunks in order, numbering them from 0 (or from `startChunk`). Non-final chunks
+ * must hold exactly {@link STREAM_CHUNK_SIZE} bytes; the final one 1..STREAM_CHUNK_SIZE
+ * bytes, or 0 bytes only when it is chunk 0 (the empty plaintext). Nothing may follow the
+ * final chunk.
  * @example
  * const s = new StreamSealer(backend, key);
  * const c0 = await s.seal(first64KiB, false);
  * const c1 = await s.seal(rest, true);
+ * // resuming: the same bytes as c1, without sealing c0 again
+ * const again = await new StreamSealer(backend, key, { startChunk: 1 }).seal(rest, true);
  */
 export class StreamSealer {
   readonly #b: CryptoBackend;
   readonly #key: StreamKey;
-  #counter = 0;
+  #counter: number;
   #done = false;
 
-  constructor(b: CryptoBackend, key: StreamKey) {
+  constructor(b: CryptoBackend, key: StreamKey, opts?: StreamStart) {
     this.#b = b;
     this.#key = expectBytes('key', key, 32) as StreamKey;
+    this.#counter = startChunkOf(opts);
   }
 
-  /** Number of chunks sealed so far (the index of the next one). */
+  /** The index of the next chunk (chunks sealed so far, plus `startChunk`). */
   get counter(): number {
     return this.#counter;
   }
@@ -93,27 +116,31 @@ export class StreamSealer {
 }
 
 /**
- * Opens chunks in order, numbering them from 0. The caller says which chunk it believes is
- * final (the byte-stream adapters decide by lookahead). After a failure the opener stays
- * failed; after the final chunk it refuses more input with reason `trailing`.
+ * Opens chunks in order, numbering them from 0 (or from `startChunk`). The caller says
+ * which chunk it believes is final (the byte-stream adapters decide by lookahead). After a
+ * failure the opener stays failed; after the final chunk it refuses more input with reason
+ * `trailing`.
  * @example
  * const o = new StreamOpener(backend, key);
  * const p0 = await o.open(sealed0, false);
  * const p1 = await o.open(sealed1, true);
+ * // resuming a download after chunk 0 was written out:
+ * const p1again = await new StreamOpener(backend, key, { startChunk: 1 }).open(sealed1, true);
  */
 export class StreamOpener {
   readonly #b: CryptoBackend;
   readonly #key: StreamKey;
-  #counter = 0;
+  #counter: number;
   #done = false;
   #failed: StreamError | undefined;
 
-  constructor(b: CryptoBackend, key: StreamKey) {
+  constructor(b: CryptoBackend, key: StreamKey, opts?: StreamStart) {
     this.#b = b;
     this.#key = expectBytes('key', key, 32) as StreamKey;
+    this.#counter = startChunkOf(opts);
   }
 
-  /** Number of chunks opened so far (the index of the next one). */
+  /** The index of the next chunk (chunks opened so far, plus `startChunk`). */
   get counter(): number {
     return this.#counter;
   }

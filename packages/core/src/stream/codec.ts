@@ -7,7 +7,7 @@
 import type { CryptoBackend } from '../backend/types.js';
 import { expectBytes } from '../bytes.js';
 import { ArgumentError } from '../errors.js';
-import { openChunk, StreamOpener, StreamSealer } from './chunk.js';
+import { openChunk, StreamOpener, StreamSealer, type StreamStart } from './chunk.js';
 import { StreamError } from './errors.js';
 import { STREAM_CHUNK_SIZE, STREAM_SEALED_CHUNK_SIZE, STREAM_TAG_SIZE } from './format.js';
 import type { StreamKey } from './key.js';
@@ -35,7 +35,9 @@ class Sequential {
 }
 
 /**
- * Encrypts a byte stream written in pieces of any size. Memory: one chunk.
+ * Encrypts a byte stream written in pieces of any size. Memory: one chunk. With
+ * `startChunk: k` it takes the plaintext from byte `k · STREAM_CHUNK_SIZE` on and emits the
+ * stream from byte `k · STREAM_SEALED_CHUNK_SIZE` on, exactly as a run from chunk 0 would.
  * @example
  * const enc = new StreamEncryptor(backend, key);
  * for await (const piece of source) await enc.push(piece, (c) => out.push(c));
@@ -46,8 +48,8 @@ export class StreamEncryptor {
   readonly #chunks = new Rechunker(STREAM_CHUNK_SIZE);
   readonly #seq = new Sequential();
 
-  constructor(b: CryptoBackend, key: StreamKey) {
-    this.#sealer = new StreamSealer(b, key);
+  constructor(b: CryptoBackend, key: StreamKey, opts?: StreamStart) {
+    this.#sealer = new StreamSealer(b, key, opts);
   }
 
   /** Adds plaintext; emits every sealed chunk that is now known not to be the final one. */
@@ -72,7 +74,10 @@ export class StreamEncryptor {
 /**
  * Decrypts a STREAM ciphertext written in pieces of any size. Plaintext of a chunk is
  * emitted only after that chunk authenticated, but a later chunk may still fail: treat the
- * output as invalid unless `end` resolves. Memory: one sealed chunk.
+ * output as invalid unless `end` resolves. Memory: one sealed chunk. With `startChunk: k`
+ * it takes the stream from byte `k · STREAM_SEALED_CHUNK_SIZE` on (a resumed download) and
+ * emits the plaintext from byte `k · STREAM_CHUNK_SIZE` on; it then vouches only for the
+ * chunks it opened, so the caller must know the earlier ones authenticated.
  * @example
  * const dec = new StreamDecryptor(backend, key);
  * for await (const piece of source) await dec.push(piece, (p) => tmp.write(p));
@@ -86,10 +91,10 @@ export class StreamDecryptor {
   readonly #seq = new Sequential();
   #failed: StreamError | undefined;
 
-  constructor(b: CryptoBackend, key: StreamKey) {
+  constructor(b: CryptoBackend, key: StreamKey, opts?: StreamStart) {
     this.#b = b;
     this.#key = key;
-    this.#opener = new StreamOpener(b, key);
+    this.#opener = new StreamOpener(b, key, opts);
   }
 
   /** Adds ciphertext; emits the plaintext of every chunk that authenticated as non-final. */

@@ -4,11 +4,12 @@
  * one chunk plus the output of the largest single write.
  */
 import type { CryptoBackend } from '../backend/types.js';
+import type { StreamStart } from './chunk.js';
 import { StreamDecryptor, StreamEncryptor } from './codec.js';
 import type { StreamKey } from './key.js';
 
 /**
- * Plaintext in, STREAM ciphertext out.
+ * Plaintext in, STREAM ciphertext out; `startChunk` resumes at a chunk (StreamEncryptor).
  * @example
  * const key = await deriveStreamKey(backend, contentKey, objectId, version);
  * await file.stream().pipeThrough(encryptStream(backend, key)).pipeTo(upload);
@@ -16,8 +17,9 @@ import type { StreamKey } from './key.js';
 export function encryptStream(
   b: CryptoBackend,
   key: StreamKey,
+  opts?: StreamStart,
 ): TransformStream<Uint8Array, Uint8Array> {
-  const enc = new StreamEncryptor(b, key);
+  const enc = new StreamEncryptor(b, key, opts);
   return new TransformStream<Uint8Array, Uint8Array>({
     transform: (chunk, controller) => enc.push(chunk, (c) => controller.enqueue(c)),
     flush: (controller) => enc.end((c) => controller.enqueue(c)),
@@ -28,6 +30,7 @@ export function encryptStream(
  * STREAM ciphertext in, plaintext out. The readable side errors with a StreamError on any
  * failure; plaintext already read is then invalid too, so consumers must stage the output
  * (a temporary file, a buffer) and commit it only after the stream closed without error.
+ * `startChunk` resumes at a chunk (StreamDecryptor).
  * @example
  * await download.pipeThrough(decryptStream(backend, key)).pipeTo(tempFileWriter);
  * // only now rename the temporary file into place
@@ -35,8 +38,9 @@ export function encryptStream(
 export function decryptStream(
   b: CryptoBackend,
   key: StreamKey,
+  opts?: StreamStart,
 ): TransformStream<Uint8Array, Uint8Array> {
-  const dec = new StreamDecryptor(b, key);
+  const dec = new StreamDecryptor(b, key, opts);
   return new TransformStream<Uint8Array, Uint8Array>({
     transform: (chunk, controller) => dec.push(chunk, (c) => controller.enqueue(c)),
     flush: (controller) => dec.end((c) => controller.enqueue(c)),

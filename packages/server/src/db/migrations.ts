@@ -195,7 +195,73 @@ const blobChunkHash: Migration = {
   },
 };
 
+/**
+ * Direct blobs (the content of a file sent to principals rather than to a team): a blob row
+ * without a team (`team_id` becomes nullable), the principals allowed to read it once
+ * complete, and each uploader's stored bytes of direct blobs (its quota). SQLite cannot drop
+ * a NOT NULL constraint, so it rebuilds `blobs` inside one transaction; Kysely does not wrap
+ * SQLite migrations in one, and every step is written so that a rerun after a crash between
+ * the commit and the migration's bookkeeping row ends in the same schema.
+ */
+function directBlobs(dialect: Dialect): Migration {
+  const big = 'bigint' as const;
+  return {
+    async up(db: Any) {
+      const tables = async (trx: Any) => {
+        await trx.schema
+          .createTable('blob_readers')
+          .ifNotExists()
+          .addColumn('blob_id', 'text', (c) => c.notNull())
+          .addColumn('principal_id', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('blob_readers_pk', ['blob_id', 'principal_id'])
+          .execute();
+        await trx.schema
+          .createTable('principal_usage')
+          .ifNotExists()
+          .addColumn('principal_id', 'text', (c) => c.primaryKey())
+          .addColumn('bytes_used', big, (c) => c.notNull())
+          .execute();
+      };
+      if (dialect === 'postgres') {
+        await sql`ALTER TABLE blobs ALTER COLUMN team_id DROP NOT NULL`.execute(db);
+        await tables(db);
+        return;
+      }
+      await db.transaction().execute(async (trx) => {
+        await sql`DROP TABLE IF EXISTS blobs_0003`.execute(trx);
+        await trx.schema
+          .createTable('blobs_0003')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('team_id', 'text')
+          .addColumn('device', 'text', (c) => c.notNull())
+          .addColumn('chunk_count', 'integer')
+          .addColumn('total_size', big)
+          .addColumn('complete', 'integer', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('updated_at', big, (c) => c.notNull())
+          .execute();
+        await sql`INSERT INTO blobs_0003 (id, team_id, device, chunk_count, total_size, complete, created_at, updated_at)
+          SELECT id, team_id, device, chunk_count, total_size, complete, created_at, updated_at FROM blobs`.execute(
+          trx,
+        );
+        await sql`DROP TABLE blobs`.execute(trx);
+        await sql`ALTER TABLE blobs_0003 RENAME TO blobs`.execute(trx);
+        await trx.schema
+          .createIndex('blobs_incomplete')
+          .on('blobs')
+          .columns(['complete', 'updated_at'])
+          .execute();
+        await tables(trx);
+      });
+    },
+  };
+}
+
 /** Every migration, in order. Names sort lexically. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_init': init(dialect), '0002_blob_chunk_hash': blobChunkHash };
+  return {
+    '0001_init': init(dialect),
+    '0002_blob_chunk_hash': blobChunkHash,
+    '0003_direct_blobs': directBlobs(dialect),
+  };
 }

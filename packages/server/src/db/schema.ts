@@ -82,7 +82,8 @@ export interface InboxStateTable {
 }
 export interface BlobsTable {
   id: string;
-  team_id: string;
+  /** The team of a team blob; null for a direct blob (migration 0003). */
+  team_id: string | null;
   device: string;
   chunk_count: number | null;
   total_size: number | null;
@@ -96,6 +97,16 @@ export interface BlobChunksTable {
   size: number;
   /** SHA-256 of the stored chunk bytes, base64url (migration 0002). */
   sha256: string;
+}
+/** Who may read a direct blob once complete, besides its uploader (migration 0003). */
+export interface BlobReadersTable {
+  blob_id: string;
+  principal_id: string;
+}
+/** Bytes of direct blobs a principal stores, charged against its quota (migration 0003). */
+export interface PrincipalUsageTable {
+  principal_id: string;
+  bytes_used: number;
 }
 export interface EventsTable {
   id: Generated<number>;
@@ -134,6 +145,8 @@ export interface Database {
   inbox_state: InboxStateTable;
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
+  blob_readers: BlobReadersTable;
+  principal_usage: PrincipalUsageTable;
   events: EventsTable;
   challenges: ChallengesTable;
   tokens: TokensTable;

@@ -43,7 +43,9 @@ function incompleteDetail(chunks: readonly ChunkExtent[], chunkCount: number, to
 /**
  * Marks a blob complete when chunks 0..chunkCount-1 are all present, no others, and their
  * sizes sum to totalSize; appends the team's `blob` event in the same transaction. Returns
- * the event id to publish (0 when it was already complete with the same figures).
+ * the event id to publish (0 when it was already complete with the same figures, and for a
+ * direct blob, which has no team to tell: its readers learn of it from the direct envelope
+ * that names it).
  */
 export async function completeBlob(
   ctx: Context,
@@ -85,6 +87,7 @@ export async function completeBlob(
       })
       .where('id', '=', blob.id)
       .execute();
+    if (row.team_id === null) return 0;
     return appendEvents(trx, ctx.store.dialect, [
       { teamId: row.team_id, type: 'blob', data: { blobId: blob.id } },
     ]);

@@ -4,9 +4,8 @@
  * SQLite: one connection, so transactions are already serial), which is what makes the
  * rename of a chunk file and the insert of its row one atomic step for every other request.
  */
-import { randomBytes } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
-import type { Caller, Context } from '../context.js';
+import type { Transaction } from 'kysely';
+import type { Context } from '../context.js';
 import type { Database } from '../db/schema.js';
 import { fail } from '../errors.js';
 import {
@@ -17,6 +16,7 @@ import {
   type ChunkExtent,
   type ReceivedChunk,
 } from './blob-files.js';
+import { charge, payerOf, quotaMessage, refund } from './blob-quota.js';
 
 /** A blob id is 16 random bytes, canonical base64url (22 characters). */
 export const BLOB_ID_BYTES = 16;
@@ -24,15 +24,20 @@ export const BLOB_ID_BYTES = 16;
 /** Chunk indexes run 0..MAX_CHUNKS-1. */
 export const MAX_CHUNKS = 1 << 20;
 
-/** A blob row with the principal of the device that created it (the uploader). */
+/**
+ * A blob row with the principal of the device that created it (the uploader). A team blob
+ * has its `teamId`; a direct blob has none, and lists the principals who may read it.
+ */
 export interface BlobInfo {
   readonly id: string;
-  readonly teamId: string;
+  readonly teamId: string | null;
   readonly device: string;
   readonly uploader: string | null;
   readonly complete: boolean;
   readonly chunkCount: number | null;
   readonly totalSize: number | null;
+  /** Direct blobs: the readers besides the uploader, sorted; empty for a team blob. */
+  readonly readers: readonly string[];
 }
 
 /** A write transaction on the hush database. */
@@ -55,6 +60,17 @@ export async function findBlob(ctx: Context, id: string): Promise<BlobInfo | und
     .where('blobs.id', '=', id)
     .executeTakeFirst();
   if (!r) return undefined;
+  const readers =
+    r.team_id === null
+      ? (
+          await ctx.store.db
+            .selectFrom('blob_readers')
+            .select('principal_id')
+            .where('blob_id', '=', id)
+            .orderBy('principal_id')
+            .execute()
+        ).map((x) => x.principal_id)
+      : [];
   return {
     id: r.id,
     teamId: r.team_id,
@@ -63,6 +79,7 @@ export async function findBlob(ctx: Context, id: string): Promise<BlobInfo | und
     complete: r.complete === 1,
     chunkCount: r.chunk_count === null ? null : Number(r.chunk_count),
     totalSize: r.total_size === null ? null : Number(r.total_size),
+    readers,
   };
 }
 
@@ -71,40 +88,6 @@ export async function lockBlob(trx: Trx, ctx: Context, id: string) {
   let q = trx.selectFrom('blobs').selectAll().where('id', '=', id);
   if (ctx.store.dialect === 'postgres') q = q.forUpdate();
   return q.executeTakeFirst();
-}
-
-/**
- * Creates an upload, or returns the existing one when the id is already the caller's in
- * this team (idempotent retry). An id held by another team or principal is a conflict.
- */
-export async function createBlob(
-  ctx: Context,
-  teamId: string,
-  caller: Caller,
-  requested: string | undefined,
-): Promise<{ blob: BlobInfo; created: boolean }> {
-  const id = requested ?? randomBytes(BLOB_ID_BYTES).toString('base64url');
-  const now = Date.now();
-  const r = await ctx.store.db
-    .insertInto('blobs')
-    .values({
-      id,
-      team_id: teamId,
-      device: caller.deviceId,
-      chunk_count: null,
-      total_size: null,
-      complete: 0,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.column('id').doNothing())
-    .executeTakeFirst();
-  const blob = await findBlob(ctx, id);
-  if (!blob) fail('HUSH_ERR_UNAVAILABLE', 'the blob vanished while being created: retry');
-  const created = Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
-  if (!created && (blob.teamId !== teamId || blob.uploader !== caller.principalId))
-    fail('HUSH_ERR_CONFLICT', 'this blob id is already taken');
-  return { blob, created };
 }
 
 /** The stored chunk row for `n`, if any. */
@@ -117,21 +100,12 @@ export async function findChunk(ctx: Context, blobId: string, n: number) {
     .executeTakeFirst();
 }
 
-/** Bytes a team stores now (objects and blobs), as charged against its quota. */
-export async function teamUsage(ctx: Context, teamId: string): Promise<number> {
-  const r = await ctx.store.db
-    .selectFrom('teams')
-    .select('bytes_used')
-    .where('id', '=', teamId)
-    .executeTakeFirst();
-  return Number(r?.bytes_used ?? 0);
-}
-
 /**
  * Turns a received temp file into chunk `n`: under the blob lock, an identical chunk already
  * stored makes this a no-op ('same'), different bytes are a conflict, a complete blob takes
- * no new chunk; otherwise rename (durable), insert the row and charge the team quota, all
- * before the commit acknowledges it. The caller discards the temp file afterwards.
+ * no new chunk; otherwise rename (durable), insert the row and charge the quota (the team's,
+ * or the uploader's for a direct blob), all before the commit acknowledges it. The caller
+ * discards the temp file afterwards.
  */
 export async function commitChunk(
   ctx: Context,
@@ -183,16 +157,11 @@ async function placeAndRecord(
       .set({ updated_at: Date.now() })
       .where('id', '=', blob.id)
       .execute();
-    const charged = await trx
-      .updateTable('teams')
-      .set((eb) => ({ bytes_used: eb('bytes_used', '+', got.size) }))
-      .where('id', '=', row.team_id)
-      .where((eb) => eb(eb('bytes_used', '+', got.size), '<=', ctx.config.teamQuotaBytes))
-      .executeTakeFirst();
-    if (Number(charged.numUpdatedRows) !== 1) {
+    const payer = payerOf(blob);
+    if (!(await charge(trx, ctx, payer, got.size))) {
       // Still under the blob lock, so no other request can have placed this file since.
       await discard(final);
-      fail('HUSH_ERR_QUOTA_EXCEEDED');
+      fail('HUSH_ERR_QUOTA_EXCEEDED', quotaMessage(payer));
     }
     return 'stored';
   });
@@ -224,7 +193,8 @@ export async function listChunks(ctx: Context, blobId: string): Promise<ChunkExt
 }
 
 /**
- * Deletes a blob's rows and gives its bytes back to the team quota, then removes its files.
+ * Deletes a blob's rows (its readers too) and gives its bytes back to the quota they were
+ * charged to, then removes its files.
  * With `staleBefore`, deletes only an upload still incomplete and idle since before then
  * (re-checked under the lock, so a chunk arriving meanwhile keeps it alive). Returns the
  * bytes freed, or undefined when nothing was deleted.
@@ -248,16 +218,19 @@ export async function deleteBlob(
       .where('blob_id', '=', blobId)
       .executeTakeFirst();
     const total = Number(agg?.total ?? 0);
+    const uploader = await trx
+      .selectFrom('devices')
+      .select('principal_id')
+      .where('id', '=', row.device)
+      .executeTakeFirst();
     await trx.deleteFrom('blob_chunks').where('blob_id', '=', blobId).execute();
+    await trx.deleteFrom('blob_readers').where('blob_id', '=', blobId).execute();
     await trx.deleteFrom('blobs').where('id', '=', blobId).execute();
-    if (total > 0)
-      await trx
-        .updateTable('teams')
-        .set({
-          bytes_used: sql<number>`case when bytes_used > ${total} then bytes_used - ${total} else 0 end`,
-        })
-        .where('id', '=', row.team_id)
-        .execute();
+    await refund(
+      trx,
+      payerOf({ teamId: row.team_id, uploader: uploader?.principal_id ?? null }),
+      total,
+    );
     return total;
   });
   // After the commit: a crash here leaves an orphan directory, which the collector sweeps.
