@@ -16,9 +16,10 @@ import {
 import type { Api } from './api.js';
 import type { Chains } from './chains.js';
 import { NetworkError, NotFoundError, UsageError } from './errors.js';
-import type { Identity } from './node/keystore.js';
-import type { HomePaths } from './node/paths.js';
+import type { Identity } from './identity.js';
+import type { HomePaths, Platform } from './platform.js';
 import type { StateData } from './state.js';
+import type { HushStorage } from './storage.js';
 
 const ZERO32 = new Uint8Array(32);
 
@@ -35,6 +36,12 @@ export interface Ctx {
   flushOutbox(): Promise<void>;
   /** Non-fatal findings of the last operations (e.g. a member's body that does not decode). */
   readonly warnings: string[];
+  /** Where identity, state and outbox records live (files on Node, a key-value store elsewhere). */
+  readonly storage: HushStorage;
+  /** The platform's backend, storage and optional capabilities. */
+  readonly platform: Platform;
+  /** Safety-number halves computed so far, by principal id (base64url); our own from the start. */
+  readonly safetyHalves: Map<string, readonly string[]>;
 }
 
 /** Steps 1-3 for one team: chain, members' principal chains, keys. Saves state. */

@@ -1,14 +1,16 @@
 /**
- * `@hush/client`: the hush SDK. Every read is verified (chains from the pinned head, key
- * boxes against commitments, envelope signatures and author rights); nothing unverified is
- * returned. Design: docs/CLIENT.md.
+ * `@hush/client`: the hush SDK, Node entry (`@hush/client/node`; what `@hush/client` resolves
+ * to under Node). Every read is verified (chains from the pinned head, key boxes against
+ * commitments, envelope signatures and author rights); nothing unverified is returned.
+ * Design: docs/CLIENT.md. Browsers and bundlers get `@hush/client/browser` (browser.ts):
+ * the same API over WebCrypto and a key-value storage, without node: modules.
  *
  * The API (all methods async unless marked sync):
  *
  * ```ts
  * Hush.init({ home?, server, name, agent?: { sponsor? }, passphrase?, operatorToken?,
- *             insecureTransport?, fetch?, timeoutMs? }): Hush     // keys, register, sign in
- * Hush.open({ home?, server?, passphrase?, insecureTransport?, fetch?, timeoutMs? }): Hush
+ *             storage?, backend?, insecureTransport?, fetch?, timeoutMs? }): Hush  // keys, register, sign in
+ * Hush.open({ home?, server?, passphrase?, storage?, backend?, insecureTransport?, fetch?, timeoutMs? }): Hush
  * hush.whoami(): WhoAmI                              // sync: { principalId, deviceId, kind, name, server, home, fingerprint }
  * hush.fingerprint(principalId?): string             // sync: safety number (6 groups own, 12 groups pair)
  * hush.fingerprintOf(member): string                 // pair safety number, member by id or display name
@@ -33,8 +35,9 @@
  * hush.messages.read(id) / ack(id): Message
  * hush.messages.thread(id): Message[]
  *
- * hush.snippets.share({ target?, file?, lines?: { first, last }, diffArgs?, title?, note?, cwd? }): MessageRef
- *   // a file (range) with language, repo-relative path, git remote and commit; or `git diff ARGS`
+ * hush.snippets.share({ target?, file?, lines?: { first, last }, diffArgs?, content?, language?, path?,
+ *                       title?, note?, cwd? }): MessageRef
+ *   // a file (range) with language, repo-relative path, git remote and commit; `git diff ARGS`; or content
  * hush.snippets.list({ from?, team?, offline? }): Snippet[]   // verified, newest last
  * hush.snippets.get(id): Snippet
  *
@@ -44,6 +47,7 @@
  * hush.devices.waitForJoin(token, { timeoutMs?, pollMs?, signal? }): { deviceId, rotated, skipped }
  * hush.devices.list(): DeviceInfo[]
  * hush.devices.revoke(deviceId): { deviceId, rotated, skipped }   // rotates every team in the same step
+ * hush.devices.revokeOthers(): { revoked, rotated, skipped }      // every other device (not recovery keys)
  * hush.recovery.create(): { words, principalId, deviceId, rotated, skipped }   // words shown once
  *
  * hush.outbox.list(): OutboxEntry[]
@@ -65,13 +69,12 @@
  */
 export {
   Hush,
-  type FlushResult,
   type InitOptions,
   type JoinDeviceOptions,
   type OpenOptions,
   type RestoreOptions,
-  type WhoAmI,
 } from './hush.js';
+export { HushBase, type FlushResult, type WhoAmI } from './base.js';
 export type { ApiOptions } from './api.js';
 export type { AuditResult } from './audit.js';
 export type { DeviceInfo, LinkOptions, RotationReport, WaitOptions } from './devices.js';
@@ -88,8 +91,11 @@ export {
   type ErrorOptions,
 } from './errors.js';
 export type { Message, MessageRef, InboxOptions, SendOptions } from './messages.js';
-export type { OutboxEntry } from './node/outbox.js';
+export type { OutboxEntry } from './outbox.js';
 export { writeFileAtomic } from './node/atomic.js';
+export { fileStorage } from './node/file-storage.js';
+export type { NodePlatformOptions } from './node/platform.js';
+export { kvStorage, memoryStore, type HushStorage, type KeyValueStore } from './storage.js';
 export {
   languageOf,
   type ShareOptions,

@@ -36,9 +36,7 @@ import {
   VerificationError,
   verificationFailure,
 } from './errors.js';
-import { join } from 'node:path';
-import { removeFile } from './node/atomic.js';
-import { deliver, enqueue, type OutboxEntry } from './node/outbox.js';
+import { deliver, dequeue, enqueue, type OutboxEntry } from './outbox.js';
 import type { CachedDirect, CachedObject } from './state.js';
 import type { Teams } from './teams.js';
 
@@ -196,13 +194,13 @@ export class Messages {
         queuedAt: Date.now(),
       };
     }
-    await enqueue(ctx.paths.outbox, entry);
+    await enqueue(ctx.storage, entry);
     ctx.data.read.push(entry.objectId);
     await ctx.save();
     const ref = { id: entry.objectId, ...(entry.team ? { team: entry.team } : { to: target }) };
     try {
       const d = await deliver(ctx.api, entry);
-      await removeFile(join(ctx.paths.outbox, `${entry.objectId}.json`));
+      await dequeue(ctx.storage, entry.objectId);
       return { ...ref, queued: false, seq: d.seq };
     } catch (e) {
       if (e instanceof NetworkError) return { ...ref, queued: true };

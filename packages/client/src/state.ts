@@ -81,7 +81,11 @@ export function parseState(raw: unknown): StateData {
     !s.inbox
   )
     throw new LocalStateError('state.json is corrupt or of an unknown version');
-  return { read: [], acked: [], ...s } as StateData;
+  // Defaults are added without reordering keys, so an unchanged state writes the same text.
+  const out = { ...s } as StateData;
+  out.read ??= [];
+  out.acked ??= [];
+  return out;
 }
 
 const AAD = utf8('hush/v1/state');

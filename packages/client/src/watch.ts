@@ -6,6 +6,7 @@
  */
 import type { Ctx } from './context.js';
 import type { Message } from './messages.js';
+import type { Snippet } from './snippets.js';
 import { AuthError, ClientError, NetworkError, UsageError } from './errors.js';
 
 /** One raw SSE frame. */
@@ -58,12 +59,13 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
 export type HushEvent =
   | { readonly type: 'ready'; readonly cursor: string }
   | { readonly type: 'message'; readonly message: Message }
+  | { readonly type: 'snippet'; readonly snippet: Snippet }
   | { readonly type: 'team'; readonly event: string; readonly team: string }
   | { readonly type: 'reconnecting'; readonly reason: string };
 
 /** Options of `hush.watch`. */
 export interface WatchOptions {
-  /** Only this team's messages (id or name). */
+  /** Only this team's messages and snippets (id or name). */
   readonly team?: string;
   /** Stops the watcher. */
   readonly signal?: AbortSignal;
@@ -79,12 +81,12 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 /**
  * Streams events; `onChange(teamId | undefined)` runs the verified sync for a team or the
- * inbox and returns the new messages to yield.
+ * inbox and returns the new messages and snippets to yield.
  */
 export async function* watchEvents(
   ctx: Ctx,
   opts: WatchOptions,
-  onChange: (team: string | undefined) => Promise<Message[]>,
+  onChange: (team: string | undefined) => Promise<HushEvent[]>,
 ): AsyncGenerator<HushEvent> {
   let backoff = opts.retryMs ?? 1000;
   while (!opts.signal?.aborted) {
@@ -127,7 +129,7 @@ export async function* watchEvents(
         if (f.event === 'ready') yield { type: 'ready', cursor: String(data.cursor ?? f.id ?? '') };
         else if (f.event === 'object' || f.event === 'inbox') {
           const team = f.event === 'object' ? String(data.team) : undefined;
-          for (const message of await onChange(team)) yield { type: 'message', message };
+          yield* await onChange(team);
         } else if (f.event.startsWith('team.')) {
           await onChange(String(data.team)).catch(() => []);
           yield { type: 'team', event: f.event, team: String(data.team) };
