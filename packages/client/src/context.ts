@@ -44,17 +44,26 @@ export interface Ctx {
   readonly safetyHalves: Map<string, readonly string[]>;
 }
 
-/** Steps 1-3 for one team: chain, members' principal chains, keys. Saves state. */
+/**
+ * Steps 1-3 for one team: chain, members' principal chains (fetched concurrently), keys.
+ * Saves state. Within one `session` a team is synced once: a later call returns the state
+ * that sync verified.
+ */
 export async function syncTeamFull(
   ctx: Ctx,
   teamId: Uint8Array,
   session = new Set<string>(),
 ): Promise<TeamState> {
+  const mark = `team:${toBase64url(teamId)}`;
+  const done = ctx.chains.teams.get(toBase64url(teamId));
+  if (done && session.has(mark)) return done;
   const st = await ctx.chains.syncTeam(ctx.api, teamId, session);
-  for (const m of st.members.values())
-    await ctx.chains.syncPrincipal(ctx.api, m.principal, session);
+  await Promise.all(
+    [...st.members.values()].map((m) => ctx.chains.syncPrincipal(ctx.api, m.principal, session)),
+  );
   await ctx.chains.syncKeys(ctx.api, teamId, ctx.id.device);
   await ctx.save();
+  session.add(mark);
   return st;
 }
 

@@ -6,9 +6,11 @@
  */
 import {
   deriveRecoveryDevice,
+  fromUtf8,
   generateDevice,
   principalGenesis,
   toBase64url,
+  utf8,
   type DeviceSecretKeys,
 } from '@hush/core';
 import { Api, checkServerUrl, type ApiOptions } from './api.js';
@@ -70,6 +72,14 @@ type Naming = ApiOptions & { name?: string; passphrase?: string };
 
 const trimServer = (s: string) => s.replace(/\/+$/, '');
 
+/** The caller's fetch, else the platform's. */
+function withFetch(pf: Platform, opts: ApiOptions): ApiOptions {
+  return opts.fetch || !pf.fetch ? opts : { ...opts, fetch: pf.fetch };
+}
+
+/** An access token this close to its expiry is not reused (clock steps, slow requests). */
+const ACCESS_MARGIN_MS = 30_000;
+
 /**
  * Builds the context of an opened identity: the relay session (tokens sealed into state),
  * the verified chains re-loaded from state, and `save()`, which writes state only when it
@@ -100,11 +110,18 @@ export async function connect(
       data.server,
       b,
       id.device,
-      async (t) => {
-        data.refreshToken = await secrets.seal(new TextEncoder().encode(t));
+      async (refresh, access) => {
+        data.refreshToken = await secrets.seal(utf8(refresh));
+        if (access) {
+          data.accessToken = await secrets.seal(utf8(access.accessToken));
+          data.accessExpiresAt = access.expiresAt;
+        } else {
+          delete data.accessToken;
+          delete data.accessExpiresAt;
+        }
         await ctx.save();
       },
-      opts,
+      withFetch(pf, opts),
     ),
     save: () =>
       (saving = saving
@@ -122,9 +139,18 @@ export async function connect(
   };
   if (data.refreshToken) {
     try {
-      ctx.api.refreshToken = new TextDecoder().decode(await secrets.open(data.refreshToken));
+      ctx.api.refreshToken = fromUtf8(await secrets.open(data.refreshToken));
     } catch {
       delete data.refreshToken;
+    }
+  }
+  // A process that starts within the access token's lifetime skips the sign-in round trips;
+  // a relay that no longer honours it answers 401 once and the session is refreshed.
+  if (data.accessToken && (data.accessExpiresAt ?? 0) > Date.now() + ACCESS_MARGIN_MS) {
+    try {
+      ctx.api.accessToken = fromUtf8(await secrets.open(data.accessToken));
+    } catch {
+      delete data.accessToken;
     }
   }
   await ctx.chains.load();
@@ -177,7 +203,7 @@ export async function initCtx(pf: Platform, opts: InitFields): Promise<Ctx> {
     ...(opts.agent ? { agent: true } : {}),
     ...(sponsor ? { sponsor } : {}),
   });
-  const noSession = new Api(server, b, device, async () => undefined, opts);
+  const noSession = new Api(server, b, device, async () => undefined, withFetch(pf, opts));
   await noSession.request(
     'POST',
     '/v1/principals',
@@ -219,6 +245,8 @@ export async function openCtx(pf: Platform, opts: OpenFields): Promise<Ctx> {
   if (opts.server && trimServer(opts.server) !== data.server) {
     data.server = trimServer(opts.server);
     delete data.refreshToken;
+    delete data.accessToken;
+    delete data.accessExpiresAt;
     delete data.eventCursor;
   }
   const ctx = await connect(pf, id, data, opts, text);
@@ -268,7 +296,7 @@ export async function joinDeviceCtx(pf: Platform, opts: JoinDeviceFields): Promi
   const b = pf.backend;
   const server = await fresh(pf, opts.server, opts);
   const device = await generateDevice(b);
-  const noSession = new Api(server, b, device, async () => undefined, opts);
+  const noSession = new Api(server, b, device, async () => undefined, withFetch(pf, opts));
   const { principalId, kind } = await acceptDeviceInvite(b, noSession, opts.token, device);
   const ctx = await enroll(pf, server, principalId, device, kind, opts);
   await new Teams(ctx).list();
@@ -290,7 +318,7 @@ export async function restoreCtx(pf: Platform, opts: RestoreFields): Promise<Ctx
   }
   const recovery = await deriveRecoveryDevice(b, secret);
   const device = await generateDevice(b);
-  const recApi = new Api(server, b, recovery, async () => undefined, opts);
+  const recApi = new Api(server, b, recovery, async () => undefined, withFetch(pf, opts));
   const principalId = await addDeviceByRecovery(b, recApi, recovery, device, principal);
   const ctx = await enroll(pf, server, principalId, device, 'human', opts);
   await adoptRecoveryKeys(ctx, new Teams(ctx), recApi, recovery);

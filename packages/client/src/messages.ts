@@ -1,7 +1,8 @@
 /**
  * Messages (PROTOCOL.md section 10.2) to a team (team envelope) or to @member (direct
  * envelope). Reads sync and verify first (steps 1-5); every envelope is opened with core's
- * checks against the verified chains before it is cached, and opened again when shown.
+ * checks against the verified chains before it is cached, and opened again when shown
+ * (every check but its signature, which was verified when it arrived: replay.ts).
  * Writes seal, queue in the outbox, then post.
  */
 import {
@@ -17,6 +18,7 @@ import {
   sealTeamEnvelope,
   splitEnvelope,
   toBase64url,
+  type CryptoBackend,
   type EnvelopeHeader,
   type MessageBody,
 } from '@hush/core';
@@ -37,6 +39,7 @@ import {
   verificationFailure,
 } from './errors.js';
 import { deliver, dequeue, enqueue, type OutboxEntry } from './outbox.js';
+import { replayBackend } from './replay.js';
 import type { CachedDirect, CachedObject } from './state.js';
 import type { Teams } from './teams.js';
 
@@ -108,11 +111,15 @@ export interface CachedEnvelope {
 /** The message namespace of the SDK (`hush.messages`). */
 export class Messages {
   readonly #decoded = new Map<string, Message | null>();
+  /** Cached envelopes were verified when they arrived: see replay.ts. */
+  readonly #replay: CryptoBackend;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly teams: Teams,
-  ) {}
+  ) {
+    this.#replay = replayBackend(ctx.b);
+  }
 
   /** Sends a message to a team (id or name) or to `@member` (id or display name). */
   async send(target: string, opts: SendOptions): Promise<MessageRef> {
@@ -208,13 +215,14 @@ export class Messages {
     }
   }
 
-  async #openTeam(teamId: Uint8Array, o: CachedObject): Promise<Opened> {
+  /** Opens a team envelope: with `b` for one from the relay, the replay backend for a cached one. */
+  async #openTeam(teamId: Uint8Array, o: CachedObject, b: CryptoBackend): Promise<Opened> {
     const { ctx } = this;
     const env = fromBase64url(o.envelope);
     const st = ctx.chains.teams.get(toBase64url(teamId));
     if (!st) throw new NotFoundError('unknown team');
     try {
-      return await openTeamEnvelope(ctx.b, env, {
+      return await openTeamEnvelope(b, env, {
         teamId,
         expect: {
           objectId: fromBase64url(o.objectId),
@@ -230,10 +238,10 @@ export class Messages {
     }
   }
 
-  async #openDirect(d: CachedDirect): Promise<Opened> {
+  async #openDirect(d: CachedDirect, b: CryptoBackend): Promise<Opened> {
     const { ctx } = this;
     try {
-      return await openDirectEnvelope(ctx.b, fromBase64url(d.envelope), {
+      return await openDirectEnvelope(b, fromBase64url(d.envelope), {
         me: { id: ctx.id.device.id, kemSk: ctx.id.device.kemSk, principal: ctx.id.principalId },
         expect: { objectId: fromBase64url(d.objectId) },
         authorize: (h) => {
@@ -290,7 +298,7 @@ export class Messages {
           envelope: o.envelope,
         };
         await this.#prefetchAuthor(o.envelope, session);
-        await this.#openTeam(teamId, item);
+        await this.#openTeam(teamId, item, ctx.b);
         rec.objects.push(item);
         rec.cursor = o.seq;
       }
@@ -324,7 +332,7 @@ export class Messages {
         };
         await this.#prefetchAuthor(d.envelope, session);
         try {
-          await this.#openDirect(item);
+          await this.#openDirect(item, ctx.b);
           inbox.items.push(item);
         } catch (e) {
           // Sent before this device existed: no key was wrapped to it. Not an attack.
@@ -402,12 +410,20 @@ export class Messages {
       const teamId = fromBase64url(tid);
       for (const o of rec.objects) {
         if (o.collection !== collection) continue;
-        out.push({ key: `${tid}:${o.seq}`, team, open: () => this.#openTeam(teamId, o) });
+        out.push({
+          key: `${tid}:${o.seq}`,
+          team,
+          open: () => this.#openTeam(teamId, o, this.#replay),
+        });
       }
     }
     if (!teamFilter)
       for (const d of ctx.data.inbox.items)
-        out.push({ key: `inbox:${d.seq}`, acked: d.acked, open: () => this.#openDirect(d) });
+        out.push({
+          key: `inbox:${d.seq}`,
+          acked: d.acked,
+          open: () => this.#openDirect(d, this.#replay),
+        });
     return out;
   }
 
@@ -433,8 +449,49 @@ export class Messages {
   async sync(teamFilter?: string): Promise<void> {
     const { ctx } = this;
     await ctx.flushOutbox();
+    this.#prefetch(teamFilter);
+    try {
+      await this.#sync(teamFilter);
+    } finally {
+      ctx.api.clearPrefetch();
+    }
+  }
+
+  /**
+   * Starts, all at once, the reads the sync below makes for what it already knows (the team
+   * list, each team's chain and objects after the cursor, its members' chains, the inbox),
+   * so their round trips overlap. Queries match the sync's own, key for key.
+   */
+  #prefetch(teamFilter?: string): void {
+    const { ctx } = this;
+    const gets: { path: string; query?: Record<string, number>; auth?: boolean }[] = [];
+    const members = new Set<string>();
+    if (!teamFilter) gets.push({ path: '/v1/teams' });
+    for (const [tid, rec] of Object.entries(ctx.data.teams)) {
+      const st = ctx.chains.teams.get(tid);
+      if ((teamFilter ? tid !== teamFilter : rec.gone) || !st) continue;
+      gets.push({ path: `/v1/teams/${tid}/links`, query: { since: rec.pin.seq } });
+      gets.push({ path: `/v1/teams/${tid}/objects`, query: { since: rec.cursor, limit: 500 } });
+      for (const m of st.members.values()) members.add(toBase64url(m.principal));
+    }
+    for (const p of members) {
+      const rec = ctx.data.principals[p];
+      if (rec)
+        gets.push({
+          path: `/v1/principals/${p}/links`,
+          query: { since: rec.pin.seq },
+          auth: false,
+        });
+    }
+    if (!teamFilter)
+      gets.push({ path: '/v1/inbox', query: { since: ctx.data.inbox.cursor, limit: 500 } });
+    ctx.api.prefetch(gets);
+  }
+
+  async #sync(teamFilter?: string): Promise<void> {
+    const { ctx } = this;
     const session = new Set<string>();
-    if (!teamFilter) await this.teams.list();
+    if (!teamFilter) await this.teams.listIn(session);
     for (const [tid, rec] of Object.entries(ctx.data.teams)) {
       if (teamFilter ? tid !== teamFilter : rec.gone) continue;
       try {

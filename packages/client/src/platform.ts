@@ -34,6 +34,8 @@ export interface Platform {
   readonly sha256Sync?: (data: Uint8Array) => Uint8Array;
   /** Reads files and runs git for `snippets.share`; absent: only `content` can be shared. */
   readonly snippetSource?: SnippetSource;
+  /** HTTP for the relay when the caller gives no `fetch` (default: the global fetch). */
+  readonly fetch?: typeof fetch;
 }
 
 /** Record names as paths, for a storage that has no files. */

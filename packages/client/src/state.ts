@@ -1,8 +1,8 @@
 /**
  * state.json: everything this device has verified and must remember. Chains are kept as
  * the verified link bytes plus the pin (seq, head) of the last verified head; team keys by
- * generation; cursors; read and acknowledged marks; the refresh token. Secret values (team
- * keys, the refresh token) are sealed with the identity's `stateKey` when the identity is
+ * generation; cursors; read and acknowledged marks; the refresh and access tokens. Secret
+ * values (team keys, the tokens) are sealed with the identity's `stateKey` when the identity is
  * passphrase-wrapped: `"s:" + base64url(nonce(12) || AES-256-GCM(stateKey, nonce,
  * "hush/v1/state", value))`; otherwise stored as `"c:" + base64url(value)` (the file is 0600).
  */
@@ -48,6 +48,9 @@ export interface StateData {
   version: 1;
   server: string;
   refreshToken?: string;
+  /** The last access token (sealed like the refresh token) and its expiry, reused until then. */
+  accessToken?: string;
+  accessExpiresAt?: number;
   principals: Record<string, ChainRecord>;
   teams: Record<string, TeamRecord>;
   inbox: { cursor: number; items: CachedDirect[] };

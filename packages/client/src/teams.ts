@@ -189,11 +189,18 @@ export class Teams {
   }
 
   /** Lists the teams this principal belongs to, each verified; names decrypted. */
-  async list(): Promise<TeamInfo[]> {
+  list(): Promise<TeamInfo[]> {
+    return this.listIn(new Set<string>());
+  }
+
+  /**
+   * `list` within a sync session: each team is synced once per session, so a caller that
+   * goes on to sync the same teams (messages.sync) does not fetch their chains again.
+   */
+  async listIn(session: Set<string>): Promise<TeamInfo[]> {
     await this.ctx.flushOutbox();
     const r = await this.ctx.api.request<{ teams: { id: string }[] }>('GET', '/v1/teams');
     const listed = new Set(r.teams.map((t) => t.id));
-    const session = new Set<string>();
     const out: TeamInfo[] = [];
     for (const t of r.teams) {
       const tid = fromBase64url(t.id);

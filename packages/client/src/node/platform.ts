@@ -1,7 +1,7 @@
 /**
  * The Node platform: node:crypto (or a given backend), records as files under the home
  * directory (or a given storage), scrypt for passphrases, a synchronous SHA-256 for safety
- * numbers, and snippets read from files and git.
+ * numbers, snippets read from files and git, and HTTP over node:http (transport.ts).
  */
 import type { CryptoBackend } from '@hush/core';
 import { nodeBackend } from '@hush/core/node';
@@ -12,6 +12,7 @@ import { sha256Sync } from './fingerprint.js';
 import { nodeScrypt } from './keystore.js';
 import { homePaths } from './paths.js';
 import { nodeSnippetSource } from './snippet-source.js';
+import { nodeFetch } from './transport.js';
 
 /** Where and with what a Node SDK instance runs. */
 export interface NodePlatformOptions {
@@ -33,5 +34,6 @@ export function nodePlatform(o: NodePlatformOptions = {}): Platform {
     kdf: nodeScrypt,
     sha256Sync,
     snippetSource: nodeSnippetSource,
+    fetch: nodeFetch,
   };
 }
