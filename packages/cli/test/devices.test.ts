@@ -13,7 +13,11 @@ function ok(r: Result, what: string): Result {
 }
 
 /** `hush device link` running in the background: its token line, then its exit. */
-function linkProcess(home: string): { token: Promise<string>; done: Promise<Result> } {
+function linkProcess(home: string): {
+  token: Promise<string>;
+  done: Promise<Result>;
+  kill: () => void;
+} {
   const env: NodeJS.ProcessEnv = { ...process.env, HUSH_HOME: home };
   delete env.HUSH_SERVER;
   const proc = spawn(process.execPath, [HUSH, 'device', 'link', '--timeout', '30s'], {
@@ -36,7 +40,7 @@ function linkProcess(home: string): { token: Promise<string>; done: Promise<Resu
       r({ code, stdout, stderr });
     }),
   );
-  return { token, done };
+  return { token, done, kill: () => proc.kill('SIGTERM') };
 }
 
 for (const kind of await harness.dialects()) {
@@ -47,6 +51,7 @@ for (const kind of await harness.dialects()) {
     const laptop = tempDir('laptop');
     const restored = tempDir('restored');
     const bob = tempDir('bob');
+    const tablet = tempDir('tablet');
     let url = '';
     let laptopId = '';
 
@@ -68,7 +73,7 @@ for (const kind of await harness.dialects()) {
     after(async () => {
       await server.stop();
       await storage.destroy();
-      cleanup(alice, laptop, restored, bob);
+      cleanup(alice, laptop, restored, bob, tablet);
     });
 
     it('device link prints a token and a QR code; device join links a second home', async () => {
@@ -102,6 +107,38 @@ for (const kind of await harness.dialects()) {
       assert.match(oneLine(denied), /revoked/);
       assert.ok((await texts(alice)).includes('secret after revoke'));
       assert.ok((await texts(bob)).includes('secret after revoke'));
+    });
+
+    it('a device linked without its rotation is reported by team show and on reads', async () => {
+      const link = linkProcess(alice);
+      const token = await link.token;
+      link.kill(); // stopped before the new device joined: nobody rotates for it
+      await link.done;
+      ok(await hush(tablet, ['device', 'join', token, '--server', url]), 'join');
+      const tabletId = (
+        JSON.parse(ok(await hush(tablet, ['whoami', '--json']), 'whoami').stdout) as {
+          deviceId: string;
+        }
+      ).deviceId;
+      const shown = JSON.parse(
+        ok(await hush(bob, ['team', 'show', 'core', '--json']), 'show').stdout,
+      ) as { audit: { ok: boolean; missingKeyBoxes: string[] } };
+      assert.equal(shown.audit.ok, true);
+      assert.equal(shown.audit.missingKeyBoxes.length, 1);
+      assert.ok(shown.audit.missingKeyBoxes[0]?.includes(tabletId.slice(0, 10)));
+      const human = ok(await hush(bob, ['team', 'show', 'core']), 'show');
+      assert.match(human.stdout, /audit:\s+1 device\(s\) without a key box/);
+      assert.match(
+        human.stdout,
+        /^! device \S+ of member \S+ holds no key box for generation \d+$/m,
+      );
+      const read = ok(await hush(bob, ['inbox']), 'inbox');
+      assert.match(read.stderr, /^hush: warning: team core: device \S+ .*holds no key box/m);
+      ok(await hush(alice, ['team', 'rotate', 'core']), 'rotate');
+      const after = ok(await hush(bob, ['team', 'show', 'core']), 'show');
+      assert.match(after.stdout, /audit:\s+ok/);
+      assert.doesNotMatch(ok(await hush(bob, ['inbox']), 'inbox').stderr, /key box/);
+      assert.ok((await texts(tablet)).includes('history'), 'the rotation gave the tablet the key');
     });
 
     it('recovery create refuses a non-terminal without --yes', async () => {

@@ -14,6 +14,7 @@ import {
   type TeamState,
 } from '@hush/core';
 import type { Api } from './api.js';
+import { auditTeam, confirmedHolders, warnMissingBoxes } from './audit.js';
 import type { Chains } from './chains.js';
 import { NetworkError, NotFoundError, UsageError } from './errors.js';
 import type { Identity } from './identity.js';
@@ -45,9 +46,10 @@ export interface Ctx {
 }
 
 /**
- * Steps 1-3 for one team: chain, members' principal chains (fetched concurrently), keys.
- * Saves state. Within one `session` a team is synced once: a later call returns the state
- * that sync verified.
+ * Steps 1-4 for one team: chain, members' principal chains (fetched concurrently), keys,
+ * and the audit's report of members' devices without a key box (a warning). Saves state.
+ * Within one `session` a team is synced once: a later call returns the state that sync
+ * verified.
  */
 export async function syncTeamFull(
   ctx: Ctx,
@@ -62,6 +64,9 @@ export async function syncTeamFull(
     [...st.members.values()].map((m) => ctx.chains.syncPrincipal(ctx.api, m.principal, session)),
   );
   await ctx.chains.syncKeys(ctx.api, teamId, ctx.id.device);
+  const audit = auditTeam(st, ctx.chains.resolve, Date.now(), await confirmedHolders(ctx, st));
+  if (audit.missingKeyBoxes.length > 0)
+    warnMissingBoxes(ctx, (await teamName(ctx, st)) || toBase64url(teamId).slice(0, 10), audit);
   await ctx.save();
   session.add(mark);
   return st;

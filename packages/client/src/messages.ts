@@ -22,6 +22,7 @@ import {
   type EnvelopeHeader,
   type MessageBody,
 } from '@hush/core';
+import { asksForHolders, recipientsQuery } from './audit.js';
 import {
   findPrincipal,
   findTeam,
@@ -472,6 +473,7 @@ export class Messages {
       if ((teamFilter ? tid !== teamFilter : rec.gone) || !st) continue;
       gets.push({ path: `/v1/teams/${tid}/links`, query: { since: rec.pin.seq } });
       gets.push({ path: `/v1/teams/${tid}/objects`, query: { since: rec.cursor, limit: 500 } });
+      if (asksForHolders(ctx, st)) gets.push(recipientsQuery(st));
       for (const m of st.members.values()) members.add(toBase64url(m.principal));
     }
     for (const p of members) {

@@ -41,6 +41,11 @@ export interface TeamRecord extends ChainRecord {
   objects: CachedObject[];
   /** The relay no longer serves this team to us (removed or left): history stays readable. */
   gone?: boolean;
+  /**
+   * Devices of members, not named as recipients by the chain, that the relay listed as
+   * holding a box for `generation` (audit.ts; a hint, kept so it is asked once).
+   */
+  boxed?: { generation: number; devices: string[] };
 }
 
 /** The whole of state.json. */

@@ -32,7 +32,7 @@ import {
   type TeamKey,
   type TeamState as TS,
 } from '@hush/core';
-import { auditTeam, type AuditResult } from './audit.js';
+import { auditTeam, confirmedHolders, type AuditResult } from './audit.js';
 import {
   ConflictError,
   NotFoundError,
@@ -243,7 +243,12 @@ export class Teams {
       ...(await this.#info(st)),
       head: toBase64url(st.head),
       rotationPending: st.rotationPending,
-      audit: auditTeam(st, this.ctx.chains.resolve),
+      audit: auditTeam(
+        st,
+        this.ctx.chains.resolve,
+        Date.now(),
+        await confirmedHolders(this.ctx, st),
+      ),
       memberList,
       openInvites: st.openInvites(Date.now()).length,
     };

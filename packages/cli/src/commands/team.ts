@@ -1,6 +1,7 @@
 /** `hush team ...`: create, list, show, invite, add, remove, role, rotate, leave. */
 import { Argument, type Command, Option } from 'commander';
 import type { RoleName } from '@hush/core';
+import type { TeamDetail } from '@hush/client';
 import { globals, openHush } from '../context.js';
 import { usage } from '../errors.js';
 import { fields, note, out, printJson, table } from '../output.js';
@@ -9,6 +10,19 @@ import { parseDuration, ROLES } from '../vocab.js';
 const roleOption = (def: string) =>
   new Option('--role <ROLE>', 'role in the team').choices(ROLES).default(def);
 const roleArgument = () => new Argument('ROLE', 'the new role').choices(ROLES);
+
+/** One line for the audit: ok, or what it found (listed below the members). */
+function auditSummary(a: TeamDetail['audit']): string {
+  const parts = [
+    ...(a.problems.length
+      ? [`${a.problems.length} stale key holder(s): rotate before writing`]
+      : []),
+    ...(a.missingKeyBoxes.length
+      ? [`${a.missingKeyBoxes.length} device(s) without a key box: a rotation gives them one`]
+      : []),
+  ];
+  return parts.length ? parts.join('; ') : 'ok: the key is held by exactly the current devices';
+}
 
 /** Registers `hush team` and its subcommands. */
 export function register(program: Command): void {
@@ -78,6 +92,7 @@ Examples:
         ['chain head', `${t.headSeq} ${t.head}`],
         ['open invites', t.openInvites],
         ...(t.rotationPending ? ([['rotation', 'pending: run hush team rotate']] as const) : []),
+        ['audit', auditSummary(t.audit)],
       ]);
       out();
       table(
@@ -90,6 +105,9 @@ Examples:
           m.devices.filter((d) => !d.revoked).length,
         ]),
       );
+      const findings = [...t.audit.problems, ...t.audit.missingKeyBoxes];
+      if (findings.length > 0) out();
+      for (const f of findings) out(`! ${f}`);
     });
 
   team
