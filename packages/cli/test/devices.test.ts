@@ -52,8 +52,16 @@ for (const kind of await harness.dialects()) {
     const restored = tempDir('restored');
     const bob = tempDir('bob');
     const tablet = tempDir('tablet');
+    const phoenix = tempDir('phoenix');
     let url = '';
     let laptopId = '';
+    let recoveryWords = '';
+    const deviceOf = async (home: string): Promise<string> =>
+      (
+        JSON.parse(ok(await hush(home, ['whoami', '--json']), 'whoami').stdout) as {
+          deviceId: string;
+        }
+      ).deviceId;
 
     const texts = async (home: string): Promise<string[]> =>
       (
@@ -73,7 +81,7 @@ for (const kind of await harness.dialects()) {
     after(async () => {
       await server.stop();
       await storage.destroy();
-      cleanup(alice, laptop, restored, bob, tablet);
+      cleanup(alice, laptop, restored, bob, tablet, phoenix);
     });
 
     it('device link prints a token and a QR code; device join links a second home', async () => {
@@ -164,10 +172,61 @@ for (const kind of await harness.dialects()) {
         'restore',
       );
       assert.match(ok2.stdout, /name:\s+alice/);
+      const listed = ok2.stderr.split('\n').filter((l) => /^ {2}\S{43} {2}added /.test(l));
+      assert.deepEqual(
+        listed.map((l) => l.trim().split(' ')[0]).sort(),
+        [await deviceOf(alice), await deviceOf(tablet)].sort(),
+        'the other active devices, and not the revoked laptop',
+      );
+      assert.match(ok2.stderr, /hush device revoke ID/);
+      recoveryWords = words;
       const t = await texts(restored);
       assert.ok(t.includes('history') && t.includes('secret after revoke'));
       ok(await hush(restored, ['send', 'core', 'back again']), 'send');
       assert.ok((await texts(bob)).includes('back again'));
+    });
+
+    it('recovery restore --revoke-others revokes the lost devices and rotates every team', async () => {
+      const lost = [await deviceOf(alice), await deviceOf(restored), await deviceOf(tablet)];
+      const before = JSON.parse(
+        ok(await hush(bob, ['team', 'show', 'core', '--json']), 'show').stdout,
+      ) as { generation: number };
+      const r = ok(
+        await hush(phoenix, ['recovery', 'restore', '--server', url, '--revoke-others', '--json'], {
+          input: recoveryWords,
+        }),
+        'restore --revoke-others',
+      );
+      const out = JSON.parse(r.stdout) as {
+        revoked: string[];
+        rotated: string[];
+        otherDevices: [];
+      };
+      assert.deepEqual([...out.revoked].sort(), lost.sort());
+      assert.equal(out.rotated.length, 1);
+      assert.deepEqual(out.otherDevices, []);
+      const after = JSON.parse(
+        ok(await hush(bob, ['team', 'show', 'core', '--json']), 'show').stdout,
+      ) as { generation: number; audit: { ok: boolean } };
+      assert.equal(after.generation, before.generation + 1);
+      assert.equal(after.audit.ok, true);
+      ok(await hush(bob, ['send', 'core', 'after the loss']), 'send');
+      for (const gone of [alice, restored, tablet]) {
+        const denied = await hush(gone, ['inbox']);
+        assert.equal(denied.code, 3, denied.stderr);
+        assert.match(oneLine(denied), /revoked/);
+      }
+      assert.ok((await texts(phoenix)).includes('after the loss'));
+      const list = JSON.parse(
+        ok(await hush(phoenix, ['device', 'list', '--json']), 'list').stdout,
+      ) as { kind: string; revoked: boolean }[];
+      assert.deepEqual(
+        list
+          .filter((d) => !d.revoked)
+          .map((d) => d.kind)
+          .sort(),
+        ['device', 'recovery'],
+      );
     });
   });
 }
