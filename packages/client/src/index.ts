@@ -15,7 +15,7 @@
  * hush.fingerprint(principalId?): string             // sync: safety number (6 groups own, 12 groups pair)
  * hush.fingerprintOf(member): string                 // pair safety number, member by id or display name
  * hush.join(token): TeamInfo                         // = hush.teams.join
- * hush.watch({ team?, signal?, retryMs? }): AsyncIterable<HushEvent>   // SSE, Last-Event-ID resume
+ * hush.watch({ team?, signal?, retryMs? }): AsyncIterable<HushEvent>   // verified messages and snippets; SSE, Last-Event-ID resume
  * hush.takeWarnings(): string[]                      // sync: non-fatal findings
  *
  * hush.teams.create(name): TeamInfo
