@@ -22,7 +22,6 @@ import {
   type EnvelopeHeader,
   type MessageBody,
 } from '@hush/core';
-import { asksForHolders, recipientsQuery } from './audit.js';
 import {
   findPrincipal,
   findTeam,
@@ -41,6 +40,7 @@ import {
 } from './errors.js';
 import { deliver, dequeue, enqueue, type OutboxEntry } from './outbox.js';
 import { replayBackend } from './replay.js';
+import { syncReads } from './sync-reads.js';
 import type { CachedDirect, CachedObject } from './state.js';
 import type { Teams } from './teams.js';
 
@@ -450,44 +450,12 @@ export class Messages {
   async sync(teamFilter?: string): Promise<void> {
     const { ctx } = this;
     await ctx.flushOutbox();
-    this.#prefetch(teamFilter);
+    ctx.api.prefetch(syncReads(ctx, teamFilter));
     try {
       await this.#sync(teamFilter);
     } finally {
       ctx.api.clearPrefetch();
     }
-  }
-
-  /**
-   * Starts, all at once, the reads the sync below makes for what it already knows (the team
-   * list, each team's chain and objects after the cursor, its members' chains, the inbox),
-   * so their round trips overlap. Queries match the sync's own, key for key.
-   */
-  #prefetch(teamFilter?: string): void {
-    const { ctx } = this;
-    const gets: { path: string; query?: Record<string, number>; auth?: boolean }[] = [];
-    const members = new Set<string>();
-    if (!teamFilter) gets.push({ path: '/v1/teams' });
-    for (const [tid, rec] of Object.entries(ctx.data.teams)) {
-      const st = ctx.chains.teams.get(tid);
-      if ((teamFilter ? tid !== teamFilter : rec.gone) || !st) continue;
-      gets.push({ path: `/v1/teams/${tid}/links`, query: { since: rec.pin.seq } });
-      gets.push({ path: `/v1/teams/${tid}/objects`, query: { since: rec.cursor, limit: 500 } });
-      if (asksForHolders(ctx, st)) gets.push(recipientsQuery(st));
-      for (const m of st.members.values()) members.add(toBase64url(m.principal));
-    }
-    for (const p of members) {
-      const rec = ctx.data.principals[p];
-      if (rec)
-        gets.push({
-          path: `/v1/principals/${p}/links`,
-          query: { since: rec.pin.seq },
-          auth: false,
-        });
-    }
-    if (!teamFilter)
-      gets.push({ path: '/v1/inbox', query: { since: ctx.data.inbox.cursor, limit: 500 } });
-    ctx.api.prefetch(gets);
   }
 
   async #sync(teamFilter?: string): Promise<void> {
