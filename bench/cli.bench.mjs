@@ -42,11 +42,25 @@ function wall(args, env = {}) {
   return ms;
 }
 
-function wallMedian(n, args, env) {
-  wall(args, env); // warm the page cache
-  const t = [];
-  for (let i = 0; i < n; i++) t.push(wall(args, env));
-  return median(t);
+/**
+ * Medians of `n` runs each of two commands, interleaved and alternating which goes first, so
+ * the load of a shared machine falls on both alike.
+ */
+function interleaved(n, a, b) {
+  wall(...a); // warm the page cache
+  wall(...b);
+  const ta = [];
+  const tb = [];
+  for (let i = 0; i < n; i++) {
+    if (i % 2 === 0) {
+      ta.push(wall(...a));
+      tb.push(wall(...b));
+    } else {
+      tb.push(wall(...b));
+      ta.push(wall(...a));
+    }
+  }
+  return [median(ta), median(tb)];
 }
 
 /** 50 messages in a team on a local relay; `homes` fresh members who have not read them. */
@@ -78,26 +92,38 @@ async function inboxTimes() {
   const fx = await inboxFixture(dir, 5);
   try {
     const env = (home) => ({ HUSH_HOME: home, HUSH_SERVER: '' });
-    // First read on each home: sync of the chain, 50 objects fetched and verified in full.
-    const cold = median(fx.homes.map((h) => wall([HUSH, 'inbox'], env(h))));
+    const version = [[HUSH, '--version']];
+    // First read on each home: sync of the chain, 50 objects fetched and verified in full;
+    // each next to a `hush --version`.
+    const cold = [];
+    const coldPeer = [];
+    for (const h of fx.homes) {
+      cold.push(wall([HUSH, 'inbox'], env(h)));
+      coldPeer.push(wall(...version));
+    }
     // Later reads: an empty sync, and every cached message replayed (all but its signature).
-    const warm = wallMedian(15, [HUSH, 'inbox'], env(fx.homes[0]));
+    const [warm, warmPeer] = interleaved(15, [[HUSH, 'inbox'], env(fx.homes[0])], version);
     // The same read from a bare script, over the SDK's node:http transport and over the
     // global fetch (undici), interleaved: what the transport choice costs a fresh process.
     const script = (fetch) => [
-      '--input-type=module',
-      '-e',
-      `const { Hush } = await import(${JSON.stringify(SDK)});` +
-        `const h = await Hush.open({ home: process.env.HUSH_HOME${fetch ? ', fetch: globalThis.fetch' : ''} });` +
-        'await h.messages.inbox();',
+      [
+        '--input-type=module',
+        '-e',
+        `const { Hush } = await import(${JSON.stringify(SDK)});` +
+          `const h = await Hush.open({ home: process.env.HUSH_HOME${fetch ? ', fetch: globalThis.fetch' : ''} });` +
+          'await h.messages.inbox();',
+      ],
+      env(fx.homes[0]),
     ];
-    const viaHttp = [];
-    const viaFetch = [];
-    for (let i = 0; i < 15; i++) {
-      viaHttp.push(wall(script(false), env(fx.homes[0])));
-      viaFetch.push(wall(script(true), env(fx.homes[0])));
-    }
-    return { cold, warm, http: median(viaHttp), fetch: median(viaFetch) };
+    const [http, fetch] = interleaved(15, script(false), script(true));
+    return {
+      cold: median(cold),
+      coldPeer: median(coldPeer),
+      warm,
+      warmPeer,
+      http,
+      fetch,
+    };
   } finally {
     await fx.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -169,8 +195,7 @@ async function rotationTimes(b, runs = 7) {
 
 /** Runs the CLI benchmarks. */
 export default async function run() {
-  const floor = wallMedian(30, ['-e', '0']);
-  const version = wallMedian(30, [HUSH, '--version']);
+  const [version, floor] = interleaved(30, [[HUSH, '--version']], [['-e', '0']]);
   const inbox = await inboxTimes();
   const rot = await rotationTimes(nodeBackend);
   const target = (ms, limit) => `target < ${limit} ms: ${ms < limit ? 'met' : 'NOT met'}`;
@@ -182,23 +207,23 @@ export default async function run() {
         unit: 'ms',
         hush: version,
         peer: floor,
-        peerName: '`node -e 0` (floor)',
+        peerName: '`node -e 0` (floor), interleaved',
         note: target(version, 150),
       },
       {
         metric: '`hush inbox`, 50 new messages, first read (median of 5 members)',
         unit: 'ms',
         hush: inbox.cold,
-        peer: version,
-        peerName: '`hush --version`',
+        peer: inbox.coldPeer,
+        peerName: '`hush --version`, run after each',
         note: 'access token reused; chain sync; 50 envelopes fetched and verified in full',
       },
       {
         metric: '`hush inbox`, 50 messages already synced (median of 15)',
         unit: 'ms',
         hush: inbox.warm,
-        peer: version,
-        peerName: '`hush --version`',
+        peer: inbox.warmPeer,
+        peerName: '`hush --version`, interleaved',
         note: 'access token reused; empty sync (6 reads at once); 50 cached envelopes replayed',
       },
       {
@@ -220,7 +245,7 @@ export default async function run() {
       },
     ],
     notes: [
-      'CLI figures are wall times of a fresh `node packages/cli/dist/src/main.js` process with a pipe for stdout, against a relay (SQLite) on the same machine; the relay runs as its own process.',
+      'CLI figures are wall times of a fresh `node packages/cli/dist/src/main.js` process with a pipe for stdout, against a relay (SQLite) on the same machine; the relay runs as its own process. Each figure is measured interleaved with its peer (alternating which runs first), so load from other work on the machine falls on both.',
       '`hush --version` is answered before the command tree, the SDK or commander are loaded.',
       '`hush inbox` reuses the access token kept (sealed) in state.json until 30 s before it expires, starts the reads a sync makes together, talks HTTP over node:http (not undici, whose start-up alone cost tens of ms), writes state.json only when it changed, and replays stored chains and cached envelopes with every check but their Ed25519 signatures, which were verified when they arrived (docs/CLIENT.md, "Reopening"). The fixture signed each member in moments before, so no run here signs in.',
       `Measured on ${cpus().length} cores of ${cpus()[0]?.model.trim() ?? 'an unknown CPU'}.`,
