@@ -247,7 +247,7 @@ export default async function run() {
     notes: [
       'CLI figures are wall times of a fresh `node packages/cli/dist/src/main.js` process with a pipe for stdout, against a relay (SQLite) on the same machine; the relay runs as its own process. Each figure is measured interleaved with its peer (alternating which runs first), so load from other work on the machine falls on both.',
       '`hush --version` is answered before the command tree, the SDK or commander are loaded.',
-      '`hush inbox` reuses the access token kept (sealed) in state.json until 30 s before it expires, starts the reads a sync makes together, talks HTTP over node:http (not undici, whose start-up alone cost tens of ms), writes state.json only when it changed, and replays stored chains and cached envelopes with every check but their Ed25519 signatures, which were verified when they arrived (docs/CLIENT.md, "Reopening"). The fixture signed each member in moments before, so no run here signs in.',
+      '`hush inbox` reuses the access token kept (sealed) in state.json until 30 s before it expires, starts the reads a sync makes together, talks HTTP over node:http rather than undici (see the transport row), writes state.json only when it changed, and replays stored chains and cached envelopes with every check but their Ed25519 signatures, which were verified when they arrived (docs/CLIENT.md, "Reopening"). The fixture signed each member in moments before, so no run here signs in.',
       `Measured on ${cpus().length} cores of ${cpus()[0]?.model.trim() ?? 'an unknown CPU'}.`,
       'The rotation uses @hush/core builders directly (rotation(), teamLink(), TeamState.apply), as `hush team rotate` does after its sync; the key boxes are not uploaded.',
     ],

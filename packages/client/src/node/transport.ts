@@ -1,8 +1,7 @@
 /**
  * HTTP for the Node platform over node:http and node:https. Node's global fetch is undici,
- * which a fresh process loads and initialises on its first request: measured here, that
- * alone roughly doubled the wall time of a `hush inbox` with nothing new (see
- * docs/BENCHMARKS.md, cli). This covers what the SDK sends (no body, a string or bytes, a
+ * which a fresh process loads and initialises on its first request: in the cli bench
+ * (docs/BENCHMARKS.md) a fresh process's open and inbox took 1.7 times as long over it. This covers what the SDK sends (no body, a string or bytes, a
  * timeout or abort signal) and answers with the part of `Response` the SDK and its callers
  * read (status, headers.get, json, text, arrayBuffer, a streaming body for SSE). Anything
  * else (a streamed request body) goes to the global fetch.
