@@ -12,7 +12,6 @@ import { Hush } from '../packages/client/dist/src/index.js';
 import { spawnServer, Storage } from '../packages/server/dist/test/harness.js';
 
 const HUSH = new URL('../packages/cli/dist/src/main.js', import.meta.url).pathname;
-const JSON_FETCH = new URL('../packages/client/dist/src/node/json-fetch.js', import.meta.url).href;
 const require = createRequire(import.meta.url);
 const DOTENVX = join(
   dirname(require.resolve('@dotenvx/dotenvx/package.json')),
@@ -84,16 +83,6 @@ export default async function run() {
       cold: [[HUSH, 'secrets', 'run', '--', 'true'], env(fx.cold)],
       dotenvx: [[DOTENVX, 'run', '-q', '-f', join(dir, '.env'), '--', 'true'], env(fx.home)],
       floor: [['-e', '0'], env(fx.home)],
-      // One request from a fresh process: what `secrets run` uses, and the global fetch.
-      jsonFetch: [
-        [
-          '--input-type=module',
-          '-e',
-          `import { jsonFetch } from '${JSON_FETCH}'; await (await jsonFetch()('${fx.url}/healthz')).text();`,
-        ],
-        env(fx.home),
-      ],
-      fetch: [['-e', `fetch('${fx.url}/healthz').then((r) => r.text())`], env(fx.home)],
     };
     const times = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
     for (const [args, opts] of Object.values(runs)) wall(args, opts); // warm the page cache
@@ -126,14 +115,6 @@ export default async function run() {
           peer: m.dotenvx,
           peerName,
           note: `${verdict(m.cold)}; range: hush ${range(times.cold)}; a challenge sign-in (two more requests) as when the last command is over 15 minutes old`,
-        },
-        {
-          metric: `a fresh process's first request (GET /healthz): jsonFetch (median of ${RUNS})`,
-          unit: 'ms',
-          hush: m.jsonFetch,
-          peer: m.fetch,
-          peerName: "Node's global fetch (undici, loaded on its first call)",
-          note: `why secrets run sends its requests over node:http; \`node -e 0\`: ${m.floor.toFixed(1)} ms`,
         },
       ],
       notes: [

@@ -1,13 +1,30 @@
-/** How messages look in human output. */
-import type { Message } from '@hush/client';
+/** How messages and snippets look in human output. */
+import type { Message, Snippet } from '@hush/client';
 import { cell, out, table, time } from './output.js';
 
-function from(m: Message): string {
+type Item = Pick<Message, 'from' | 'team'>;
+
+function from(m: Item): string {
   return m.from.name ? `${m.from.name}` : m.from.principalId.slice(0, 12);
 }
 
-function where(m: Message): string {
+function where(m: Item): string {
   return m.team ? m.team.name : 'direct';
+}
+
+/** Where a snippet points: `path:first-last`, `path`, or `patch`. */
+export function snippetWhere(s: Snippet): string {
+  if (s.kind === 'patch') return s.path ? `patch ${s.path}` : 'patch';
+  const range = s.lines ? `:${s.lines.first}-${s.lines.last}` : '';
+  return `${s.path}${range}`;
+}
+
+/** One line for a live snippet: time, author, where, title, language and place. */
+export function snippetLine(s: Snippet): void {
+  const about = [s.language, snippetWhere(s)].filter(Boolean).join(', ');
+  out(
+    `${time(s.createdAt)}  ${cell(from(s))} in ${cell(where(s))}: snippet "${cell(s.title)}"${about ? ` (${cell(about)})` : ''}  (${s.id})`,
+  );
 }
 
 function flags(m: Message): string {

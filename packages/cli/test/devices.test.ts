@@ -13,7 +13,11 @@ function ok(r: Result, what: string): Result {
 }
 
 /** `hush device link` running in the background: its token line, then its exit. */
-function linkProcess(home: string): { token: Promise<string>; done: Promise<Result> } {
+function linkProcess(home: string): {
+  token: Promise<string>;
+  done: Promise<Result>;
+  kill: () => void;
+} {
   const env: NodeJS.ProcessEnv = { ...process.env, HUSH_HOME: home };
   delete env.HUSH_SERVER;
   const proc = spawn(process.execPath, [HUSH, 'device', 'link', '--timeout', '30s'], {
@@ -36,7 +40,7 @@ function linkProcess(home: string): { token: Promise<string>; done: Promise<Resu
       r({ code, stdout, stderr });
     }),
   );
-  return { token, done };
+  return { token, done, kill: () => proc.kill('SIGTERM') };
 }
 
 for (const kind of await harness.dialects()) {
@@ -47,8 +51,17 @@ for (const kind of await harness.dialects()) {
     const laptop = tempDir('laptop');
     const restored = tempDir('restored');
     const bob = tempDir('bob');
+    const tablet = tempDir('tablet');
+    const phoenix = tempDir('phoenix');
     let url = '';
     let laptopId = '';
+    let recoveryWords = '';
+    const deviceOf = async (home: string): Promise<string> =>
+      (
+        JSON.parse(ok(await hush(home, ['whoami', '--json']), 'whoami').stdout) as {
+          deviceId: string;
+        }
+      ).deviceId;
 
     const texts = async (home: string): Promise<string[]> =>
       (
@@ -68,7 +81,7 @@ for (const kind of await harness.dialects()) {
     after(async () => {
       await server.stop();
       await storage.destroy();
-      cleanup(alice, laptop, restored, bob);
+      cleanup(alice, laptop, restored, bob, tablet, phoenix);
     });
 
     it('device link prints a token and a QR code; device join links a second home', async () => {
@@ -104,6 +117,38 @@ for (const kind of await harness.dialects()) {
       assert.ok((await texts(bob)).includes('secret after revoke'));
     });
 
+    it('a device linked without its rotation is reported by team show and on reads', async () => {
+      const link = linkProcess(alice);
+      const token = await link.token;
+      link.kill(); // stopped before the new device joined: nobody rotates for it
+      await link.done;
+      ok(await hush(tablet, ['device', 'join', token, '--server', url]), 'join');
+      const tabletId = (
+        JSON.parse(ok(await hush(tablet, ['whoami', '--json']), 'whoami').stdout) as {
+          deviceId: string;
+        }
+      ).deviceId;
+      const shown = JSON.parse(
+        ok(await hush(bob, ['team', 'show', 'core', '--json']), 'show').stdout,
+      ) as { audit: { ok: boolean; missingKeyBoxes: string[] } };
+      assert.equal(shown.audit.ok, true);
+      assert.equal(shown.audit.missingKeyBoxes.length, 1);
+      assert.ok(shown.audit.missingKeyBoxes[0]?.includes(tabletId.slice(0, 10)));
+      const human = ok(await hush(bob, ['team', 'show', 'core']), 'show');
+      assert.match(human.stdout, /audit:\s+1 device\(s\) without a key box/);
+      assert.match(
+        human.stdout,
+        /^! device \S+ of member \S+ holds no key box for generation \d+$/m,
+      );
+      const read = ok(await hush(bob, ['inbox']), 'inbox');
+      assert.match(read.stderr, /^hush: warning: team core: device \S+ .*holds no key box/m);
+      ok(await hush(alice, ['team', 'rotate', 'core']), 'rotate');
+      const after = ok(await hush(bob, ['team', 'show', 'core']), 'show');
+      assert.match(after.stdout, /audit:\s+ok/);
+      assert.doesNotMatch(ok(await hush(bob, ['inbox']), 'inbox').stderr, /key box/);
+      assert.ok((await texts(tablet)).includes('history'), 'the rotation gave the tablet the key');
+    });
+
     it('recovery create refuses a non-terminal without --yes', async () => {
       const r = await hush(alice, ['recovery', 'create']);
       assert.equal(r.code, 2);
@@ -127,10 +172,61 @@ for (const kind of await harness.dialects()) {
         'restore',
       );
       assert.match(ok2.stdout, /name:\s+alice/);
+      const listed = ok2.stderr.split('\n').filter((l) => /^ {2}\S{43} {2}added /.test(l));
+      assert.deepEqual(
+        listed.map((l) => l.trim().split(' ')[0]).sort(),
+        [await deviceOf(alice), await deviceOf(tablet)].sort(),
+        'the other active devices, and not the revoked laptop',
+      );
+      assert.match(ok2.stderr, /hush device revoke ID/);
+      recoveryWords = words;
       const t = await texts(restored);
       assert.ok(t.includes('history') && t.includes('secret after revoke'));
       ok(await hush(restored, ['send', 'core', 'back again']), 'send');
       assert.ok((await texts(bob)).includes('back again'));
+    });
+
+    it('recovery restore --revoke-others revokes the lost devices and rotates every team', async () => {
+      const lost = [await deviceOf(alice), await deviceOf(restored), await deviceOf(tablet)];
+      const before = JSON.parse(
+        ok(await hush(bob, ['team', 'show', 'core', '--json']), 'show').stdout,
+      ) as { generation: number };
+      const r = ok(
+        await hush(phoenix, ['recovery', 'restore', '--server', url, '--revoke-others', '--json'], {
+          input: recoveryWords,
+        }),
+        'restore --revoke-others',
+      );
+      const out = JSON.parse(r.stdout) as {
+        revoked: string[];
+        rotated: string[];
+        otherDevices: [];
+      };
+      assert.deepEqual([...out.revoked].sort(), lost.sort());
+      assert.equal(out.rotated.length, 1);
+      assert.deepEqual(out.otherDevices, []);
+      const after = JSON.parse(
+        ok(await hush(bob, ['team', 'show', 'core', '--json']), 'show').stdout,
+      ) as { generation: number; audit: { ok: boolean } };
+      assert.equal(after.generation, before.generation + 1);
+      assert.equal(after.audit.ok, true);
+      ok(await hush(bob, ['send', 'core', 'after the loss']), 'send');
+      for (const gone of [alice, restored, tablet]) {
+        const denied = await hush(gone, ['inbox']);
+        assert.equal(denied.code, 3, denied.stderr);
+        assert.match(oneLine(denied), /revoked/);
+      }
+      assert.ok((await texts(phoenix)).includes('after the loss'));
+      const list = JSON.parse(
+        ok(await hush(phoenix, ['device', 'list', '--json']), 'list').stdout,
+      ) as { kind: string; revoked: boolean }[];
+      assert.deepEqual(
+        list
+          .filter((d) => !d.revoked)
+          .map((d) => d.kind)
+          .sort(),
+        ['device', 'recovery'],
+      );
     });
   });
 }

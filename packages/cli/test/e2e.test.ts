@@ -3,7 +3,7 @@
  * process (SQLite, and PostgreSQL when it answers).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -159,6 +159,18 @@ for (const kind of await harness.dialects()) {
       assert.match(oneLine(r), /^hush: /);
       const s = await hush(alice, ['team', 'show', 'no-such-team']);
       assert.equal(s.code, 6, s.stderr);
+    });
+
+    it('a second inbox reuses the session and writes nothing (state.json untouched)', async () => {
+      ok(await hush(bob, ['inbox']), 'inbox');
+      const file = join(bob, 'state.json');
+      const before = { text: readFileSync(file, 'utf8'), ino: statSync(file).ino };
+      const again = ok(await hush(bob, ['inbox', '--json']), 'inbox again');
+      assert.ok(json<Msg[]>(again).length > 0);
+      // A sign-in would have rotated the refresh token, and so rewritten the file.
+      assert.equal(statSync(file).ino, before.ino);
+      assert.equal(readFileSync(file, 'utf8'), before.text);
+      assert.match(before.text, /"accessToken": "c:/);
     });
 
     it('watch prints verified messages as they arrive, and stops on SIGINT', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseFileArg } from '../src/commands/share.js';
 import { patchPaths } from '../src/commands/snippet.js';
-import { cleanup, harness, hush, oneLine, tempDir, type Result } from './helpers.js';
+import { cleanup, harness, hush, oneLine, tempDir, watchProcess, type Result } from './helpers.js';
 
 function ok(r: Result, what: string): Result {
   assert.equal(r.code, 0, `${what} failed (${r.code}): ${r.stderr}`);
@@ -136,6 +136,37 @@ for (const kind of await harness.dialects()) {
           .length,
         0,
       );
+    });
+
+    it('watch shows snippets as they arrive (JSON), and those sent while it was stopped', async () => {
+      const share = async (range: string, title: string) =>
+        ok(
+          await hush(alice, ['share', range, '--title', title], { cwd: join(work, 'lib') }),
+          'share',
+        ).stdout.trim();
+      const json = watchProcess(bob, ['watch', '--json']);
+      try {
+        await json.waitFor((l) => l.includes('"ready"'));
+        const live = await share('math.py:1-2', 'add it');
+        const ev = JSON.parse(await json.waitFor((l) => l.includes(live))) as {
+          type: string;
+          snippet: Snip;
+        };
+        assert.equal(ev.type, 'snippet');
+        assert.equal(ev.snippet.content, 'def add(a, b):\n    return a + b\n');
+        assert.equal(ev.snippet.language, 'python');
+      } finally {
+        assert.equal(await json.stop(), 0);
+      }
+      // Shared while nobody watched: the next watch resumes from its cursor and shows it.
+      const later = await share('math.py:4-5', 'sub it');
+      const text = watchProcess(bob, ['watch']);
+      try {
+        const line = await text.waitFor((l) => l.includes(later));
+        assert.match(line, /alice in core: snippet "sub it" \(python, lib\/math\.py:4-5\)/);
+      } finally {
+        assert.equal(await text.stop(), 0);
+      }
     });
 
     it('share --diff, then --apply in the teammate clone produces the change', async () => {

@@ -30,10 +30,11 @@ export interface ApiOptions {
   readonly timeoutMs?: number;
 }
 
-/** An access token and when it expires (ms since the epoch, as the relay's lifetime says). */
-export interface AccessToken {
-  readonly token: string;
-  readonly expiresAt: number;
+interface TokenAnswer {
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds the access token is valid. */
+  expiresIn?: number;
 }
 
 /** Per-request options. */
@@ -97,6 +98,18 @@ export function mapError(status: number, body: unknown): ClientError {
   return new UsageError(text, o);
 }
 
+/** The access token of a session and when it expires (ms since the epoch, this clock). */
+export interface AccessToken {
+  readonly accessToken: string;
+  readonly expiresAt: number;
+}
+
+/**
+ * Called with every new token pair: the refresh token, and the access token with its expiry
+ * when the relay gave one (`expiresIn`), so a caller can keep both for the next process.
+ */
+export type OnTokens = (refreshToken: string, access?: AccessToken) => Promise<void>;
+
 /** A signed-in connection to one relay. */
 export class Api {
   readonly url: URL;
@@ -105,12 +118,13 @@ export class Api {
   readonly #fetch: typeof fetch;
   readonly #timeout: number;
   #signingIn: Promise<void> | undefined;
+  readonly #prefetched = new Map<string, Promise<unknown>>();
 
   constructor(
     server: string,
     private readonly b: CryptoBackend,
     private readonly device: DeviceSecretKeys,
-    private readonly onTokens: (refreshToken: string, access: AccessToken) => Promise<void>,
+    private readonly onTokens: OnTokens,
     opts: ApiOptions = {},
   ) {
     this.url = checkServerUrl(server, opts.insecureTransport);
@@ -168,6 +182,29 @@ export class Api {
     return res;
   }
 
+  /**
+   * Starts GETs now whose answers the next `request` for the same path and query takes,
+   * once: a caller that knows which reads a sync will make overlaps their round trips,
+   * while the sync still applies and verifies each answer in its own order.
+   */
+  prefetch(gets: readonly { path: string; query?: RequestOptions['query']; auth?: boolean }[]) {
+    for (const g of gets) {
+      const key = this.#target(g.path, g.query);
+      if (this.#prefetched.has(key)) continue;
+      const p = this.#request<unknown>('GET', g.path, undefined, {
+        ...(g.query ? { query: g.query } : {}),
+        ...(g.auth === false ? { auth: false } : {}),
+      });
+      p.catch(() => undefined); // the taker sees the failure; an answer nobody takes is dropped
+      this.#prefetched.set(key, p);
+    }
+  }
+
+  /** Drops prefetched answers nobody took (they describe the relay as it was). */
+  clearPrefetch(): void {
+    this.#prefetched.clear();
+  }
+
   /** A JSON request with the session: signs in when needed and retries once after a 401. */
   async request<T>(
     method: string,
@@ -175,6 +212,18 @@ export class Api {
     body?: unknown,
     opts: RequestOptions = {},
   ): Promise<T> {
+    if (method === 'GET' && this.#prefetched.size > 0) {
+      const key = this.#target(path, opts.query);
+      const pre = this.#prefetched.get(key);
+      if (pre) {
+        this.#prefetched.delete(key);
+        return pre as Promise<T>;
+      }
+    }
+    return this.#request(method, path, body, opts);
+  }
+
+  async #request<T>(method: string, path: string, body: unknown, opts: RequestOptions): Promise<T> {
     const go = async (): Promise<T> => {
       const res = await this.raw(method, path, body, opts);
       try {
@@ -185,12 +234,14 @@ export class Api {
     };
     if (opts.auth === false) return go();
     if (!this.accessToken) await this.ensureSession();
+    const used = this.accessToken;
     try {
       return await go();
     } catch (e) {
       if (!(e instanceof AuthError) || e.code !== 'HUSH_ERR_UNAUTHENTICATED') throw e;
-      this.accessToken = undefined;
-      await this.ensureSession();
+      // Concurrent requests refused the same token: one new session serves them all.
+      if (this.accessToken === used) this.accessToken = undefined;
+      if (!this.accessToken || this.#signingIn) await this.ensureSession();
       return go();
     }
   }
@@ -252,7 +303,7 @@ export class Api {
   }
 
   async #refresh(): Promise<void> {
-    const r = await this.request<{ accessToken: string; refreshToken: string }>(
+    const r = await this.request<TokenAnswer>(
       'POST',
       '/v1/auth/refresh',
       { refreshToken: this.refreshToken },
@@ -261,17 +312,18 @@ export class Api {
     await this.#setTokens(r);
   }
 
-  async #setTokens(r: {
-    accessToken: string;
-    refreshToken: string;
-    expiresIn?: unknown;
-  }): Promise<void> {
+  async #setTokens(r: TokenAnswer): Promise<void> {
     if (typeof r.accessToken !== 'string' || typeof r.refreshToken !== 'string')
       throw new VerificationError('malformed', 'the relay sent a malformed token answer');
     this.accessToken = r.accessToken;
     this.refreshToken = r.refreshToken;
-    const ttl = typeof r.expiresIn === 'number' && r.expiresIn > 0 ? r.expiresIn * 1000 : 0;
-    await this.onTokens(r.refreshToken, { token: r.accessToken, expiresAt: Date.now() + ttl });
+    // The expiry is counted from now, on this clock: the relay's clock never matters.
+    const s = r.expiresIn;
+    const valid = typeof s === 'number' && Number.isFinite(s) && s > 0;
+    await this.onTokens(
+      r.refreshToken,
+      valid ? { accessToken: r.accessToken, expiresAt: Date.now() + s * 1000 } : undefined,
+    );
   }
 
   /** Challenge sign-in: signs `authChallengeMessage(nonce, deviceId, host)`. */
@@ -295,7 +347,7 @@ export class Api {
       this.device.sigSeed,
       authChallengeMessage(nonce, this.device.id, this.host),
     );
-    const r = await this.request<{ accessToken: string; refreshToken: string }>(
+    const r = await this.request<TokenAnswer>(
       'POST',
       '/v1/auth/token',
       { deviceId, nonce: ch.nonce, signature: toBase64url(signature) },

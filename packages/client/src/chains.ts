@@ -1,6 +1,7 @@
 /**
  * Verified sync of principal and team chains and of team keys (docs/CLIENT.md steps 1-3).
- * The stored chains were verified when they were stored and are verified again on load;
+ * The stored chains were verified when they were stored and are replayed on load against
+ * their pins (every check but the signatures, see replay.ts);
  * a sync fetches the links after the pin, requires the pinned link to be there unchanged
  * (else rollback or fork), applies the rest with core's `apply`, and only then moves the pin.
  * On any failure the in-memory state is rebuilt from the stored bytes and nothing moves.
@@ -30,6 +31,7 @@ import {
   VerificationError,
   verificationFailure,
 } from './errors.js';
+import { replayBackend } from './replay.js';
 import type { ChainRecord, SecretBox, StateData, TeamRecord } from './state.js';
 
 const b64 = toBase64url;
@@ -74,22 +76,27 @@ export class Chains {
   readonly principals = new Map<string, PrincipalState>();
   readonly teams = new Map<string, TeamState>();
   readonly #keys = new Map<string, Map<number, TeamKey>>();
+  readonly #syncing = new Map<string, Promise<PrincipalState>>();
+  /** For chains read back from state only. */
+  readonly #replay: CryptoBackend;
 
   constructor(
     private readonly b: CryptoBackend,
     readonly data: StateData,
     private readonly secrets: SecretBox,
-  ) {}
+  ) {
+    this.#replay = replayBackend(b);
+  }
 
   /** Looks up a verified principal chain. */
   resolve = (id: Uint8Array): PrincipalState | undefined => this.principals.get(b64(id));
 
-  /** Re-verifies every stored chain (principals first, then teams) against its pin. */
+  /** Replays every stored chain (principals first, then teams) against its pin. */
   async load(): Promise<void> {
     try {
       for (const [id, rec] of Object.entries(this.data.principals)) {
         const st = await PrincipalState.verify(
-          this.b,
+          this.#replay,
           rec.links.map(fromBase64url),
           fromBase64url(id),
         );
@@ -110,7 +117,7 @@ export class Chains {
     if (!rec) return void this.principals.delete(id);
     this.principals.set(
       id,
-      await PrincipalState.verify(this.b, rec.links.map(fromBase64url), fromBase64url(id)),
+      await PrincipalState.verify(this.#replay, rec.links.map(fromBase64url), fromBase64url(id)),
     );
   }
 
@@ -118,7 +125,7 @@ export class Chains {
     const rec = this.data.teams[id];
     if (!rec) return void this.teams.delete(id);
     const st = await TeamState.verify(
-      this.b,
+      this.#replay,
       rec.links.map(fromBase64url),
       this.resolve,
       fromBase64url(id),
@@ -129,12 +136,35 @@ export class Chains {
 
   /**
    * Step 1: brings a principal chain up to date from the relay (verified against its id),
-   * once per `session` set.
+   * once per `session` set. Concurrent calls for one principal share one sync, so a chain
+   * is never applied twice at once.
    */
   async syncPrincipal(api: Api, id: Uint8Array, session?: Set<string>): Promise<PrincipalState> {
     const key = b64(id);
     const known = this.principals.get(key);
     if (known && session?.has(key)) return known;
+    const running = this.#syncing.get(key);
+    if (running) {
+      const st = await running;
+      session?.add(key);
+      return st;
+    }
+    const p = this.#syncPrincipal(api, id, key, known, session);
+    this.#syncing.set(key, p);
+    try {
+      return await p;
+    } finally {
+      this.#syncing.delete(key);
+    }
+  }
+
+  async #syncPrincipal(
+    api: Api,
+    id: Uint8Array,
+    key: string,
+    known: PrincipalState | undefined,
+    session?: Set<string>,
+  ): Promise<PrincipalState> {
     const rec = this.data.principals[key];
     const since = rec ? rec.pin.seq : 0;
     const fetched = decodeLinks(

@@ -14,11 +14,13 @@ import {
   type TeamState,
 } from '@hush/core';
 import type { Api } from './api.js';
+import { auditTeam, confirmedHolders, warnMissingBoxes } from './audit.js';
 import type { Chains } from './chains.js';
 import { NetworkError, NotFoundError, UsageError } from './errors.js';
-import type { Identity } from './node/keystore.js';
-import type { HomePaths } from './node/paths.js';
+import type { Identity } from './identity.js';
+import type { HomePaths, Platform } from './platform.js';
 import type { StateData } from './state.js';
+import type { HushStorage } from './storage.js';
 
 const ZERO32 = new Uint8Array(32);
 
@@ -35,19 +37,38 @@ export interface Ctx {
   flushOutbox(): Promise<void>;
   /** Non-fatal findings of the last operations (e.g. a member's body that does not decode). */
   readonly warnings: string[];
+  /** Where identity, state and outbox records live (files on Node, a key-value store elsewhere). */
+  readonly storage: HushStorage;
+  /** The platform's backend, storage and optional capabilities. */
+  readonly platform: Platform;
+  /** Safety-number halves computed so far, by principal id (base64url); our own from the start. */
+  readonly safetyHalves: Map<string, readonly string[]>;
 }
 
-/** Steps 1-3 for one team: chain, members' principal chains, keys. Saves state. */
+/**
+ * Steps 1-4 for one team: chain, members' principal chains (fetched concurrently), keys,
+ * and the audit's report of members' devices without a key box (a warning). Saves state.
+ * Within one `session` a team is synced once: a later call returns the state that sync
+ * verified.
+ */
 export async function syncTeamFull(
   ctx: Ctx,
   teamId: Uint8Array,
   session = new Set<string>(),
 ): Promise<TeamState> {
+  const mark = `team:${toBase64url(teamId)}`;
+  const done = ctx.chains.teams.get(toBase64url(teamId));
+  if (done && session.has(mark)) return done;
   const st = await ctx.chains.syncTeam(ctx.api, teamId, session);
-  for (const m of st.members.values())
-    await ctx.chains.syncPrincipal(ctx.api, m.principal, session);
+  await Promise.all(
+    [...st.members.values()].map((m) => ctx.chains.syncPrincipal(ctx.api, m.principal, session)),
+  );
   await ctx.chains.syncKeys(ctx.api, teamId, ctx.id.device);
+  const audit = auditTeam(st, ctx.chains.resolve, Date.now(), await confirmedHolders(ctx, st));
+  if (audit.missingKeyBoxes.length > 0)
+    warnMissingBoxes(ctx, (await teamName(ctx, st)) || toBase64url(teamId).slice(0, 10), audit);
   await ctx.save();
+  session.add(mark);
   return st;
 }
 

@@ -22,6 +22,7 @@ import {
   sealKeyBox,
   PrincipalState,
   toBase64url,
+  toHex,
   type CryptoBackend,
   type DeviceSecretKeys,
   type PrincipalLinkBody,
@@ -134,15 +135,20 @@ export class Devices {
     private readonly teams: Teams,
   ) {}
 
-  async #append(build: (me: PrincipalState) => Promise<Uint8Array>): Promise<PrincipalState> {
+  /** Appends the link(s) `build` makes on the verified head; rebuilt after a chain conflict. */
+  async #append(
+    build: (me: PrincipalState) => Promise<Uint8Array | Uint8Array[]>,
+  ): Promise<PrincipalState> {
     const { api, chains, id } = this.ctx;
     await this.ctx.flushOutbox();
     for (let attempt = 0; ; attempt++) {
       const me = await chains.syncPrincipal(api, id.principalId);
-      const link = await build(me);
+      const built = await build(me);
+      const links = Array.isArray(built) ? built : [built];
+      if (links.length === 0) return me;
       try {
         await api.request('POST', `/v1/principals/${toBase64url(id.principalId)}/links`, {
-          links: [toBase64url(link)],
+          links: links.map(toBase64url),
         });
       } catch (e) {
         if (e instanceof ConflictError && e.code === 'HUSH_ERR_CHAIN_CONFLICT' && attempt < 2)
@@ -247,6 +253,42 @@ export class Devices {
         ...(d.revokedAt !== undefined ? { revokedAt: d.revokedAt } : {}),
         current: toBase64url(d.id) === self,
       }));
+  }
+
+  /**
+   * Revokes every other device of this principal (not the recovery key) in one append, then
+   * rotates every team once, as `revoke` does for one: for a restore after the old devices
+   * were lost. The recovery words stay valid (`recovery.create` replaces them).
+   * @example
+   * const hush = await Hush.restore({ home, server, words });
+   * const { revoked } = await hush.devices.revokeOthers();
+   */
+  async revokeOthers(): Promise<{ revoked: readonly string[] } & RotationReport> {
+    const { b, id } = this.ctx;
+    const targets = (await this.list()).filter(
+      (d) => !d.current && !d.revoked && d.kind === 'device',
+    );
+    if (targets.length === 0) return { revoked: [], rotated: [], skipped: [] };
+    await this.#append(async (me) => {
+      // Each link is built on the chain as the previous one leaves it.
+      const scratch = await PrincipalState.verify(
+        b,
+        (this.ctx.data.principals[toBase64url(id.principalId)]?.links ?? []).map(fromBase64url),
+        id.principalId,
+      );
+      const links: Uint8Array[] = [];
+      for (const t of targets) {
+        if (me.devices.get(toHex(fromBase64url(t.id)))?.revokedAt !== undefined) continue;
+        const link = await principalLink(b, scratch, id.device, {
+          type: 'revoke-device',
+          deviceId: fromBase64url(t.id),
+        });
+        await scratch.apply(b, link.bytes);
+        links.push(link.bytes);
+      }
+      return links;
+    });
+    return { revoked: targets.map((t) => t.id), ...(await rotateAllTeams(this.ctx, this.teams)) };
   }
 
   /**

@@ -1,19 +1,21 @@
 /**
- * `@hush/client`: the hush SDK. Every read is verified (chains from the pinned head, key
- * boxes against commitments, envelope signatures and author rights); nothing unverified is
- * returned. Design: docs/CLIENT.md.
+ * `@hush/client`: the hush SDK, Node entry (`@hush/client/node`; what `@hush/client` resolves
+ * to under Node). Every read is verified (chains from the pinned head, key boxes against
+ * commitments, envelope signatures and author rights); nothing unverified is returned.
+ * Design: docs/CLIENT.md. Browsers and bundlers get `@hush/client/browser` (browser.ts):
+ * the same API over WebCrypto and a key-value storage, without node: modules.
  *
  * The API (all methods async unless marked sync):
  *
  * ```ts
  * Hush.init({ home?, server, name, agent?: { sponsor? }, passphrase?, operatorToken?,
- *             insecureTransport?, fetch?, timeoutMs? }): Hush     // keys, register, sign in
- * Hush.open({ home?, server?, passphrase?, insecureTransport?, fetch?, timeoutMs? }): Hush
+ *             storage?, backend?, insecureTransport?, fetch?, timeoutMs? }): Hush  // keys, register, sign in
+ * Hush.open({ home?, server?, passphrase?, storage?, backend?, insecureTransport?, fetch?, timeoutMs? }): Hush
  * hush.whoami(): WhoAmI                              // sync: { principalId, deviceId, kind, name, server, home, fingerprint }
  * hush.fingerprint(principalId?): string             // sync: safety number (6 groups own, 12 groups pair)
  * hush.fingerprintOf(member): string                 // pair safety number, member by id or display name
  * hush.join(token): TeamInfo                         // = hush.teams.join
- * hush.watch({ team?, signal?, retryMs? }): AsyncIterable<HushEvent>   // SSE, Last-Event-ID resume
+ * hush.watch({ team?, signal?, retryMs? }): AsyncIterable<HushEvent>   // verified messages and snippets; SSE, Last-Event-ID resume
  * hush.takeWarnings(): string[]                      // sync: non-fatal findings
  *
  * hush.teams.create(name): TeamInfo
@@ -33,9 +35,10 @@
  * hush.messages.read(id) / ack(id): Message
  * hush.messages.thread(id): Message[]
  *
- * hush.snippets.share({ target?, file?, lines?: { first, last }, diffArgs?, title?, note?, cwd? }): MessageRef
- *   // a file (range) with language, repo-relative path, git remote and commit; or `git diff ARGS`
- * hush.snippets.shareText({ target?, text, language?, title?, note? }): MessageRef   // text, no file
+ * hush.snippets.share({ target?, file?, lines?: { first, last }, diffArgs?, content?, language?, path?,
+ *                       title?, note?, cwd? }): MessageRef
+ *   // a file (range) with language, repo-relative path, git remote and commit; `git diff ARGS`; or content
+ * hush.snippets.shareText({ target?, text, language?, title?, note? }): MessageRef   // share with content
  * hush.snippets.list({ from?, team?, offline? }): Snippet[]   // verified, newest last
  * hush.snippets.get(id): Snippet
  *
@@ -52,6 +55,7 @@
  * hush.devices.waitForJoin(token, { timeoutMs?, pollMs?, signal? }): { deviceId, rotated, skipped }
  * hush.devices.list(): DeviceInfo[]
  * hush.devices.revoke(deviceId): { deviceId, rotated, skipped }   // rotates every team in the same step
+ * hush.devices.revokeOthers(): { revoked, rotated, skipped }      // every other device (not recovery keys)
  * hush.recovery.create(): { words, principalId, deviceId, rotated, skipped }   // words shown once
  *
  * hush.secrets.set(name, value, { team?, env?, comment?, ifVersion? }): WriteResult   // env default development
@@ -70,7 +74,6 @@
  * hush.kv.delete(key, { team?, ifVersion? }): WriteResult
  * hush.kv.watch({ team?, keys?, signal? }): AsyncIterable<KvEvent>
  * parseDotenv(text): DotenvEntry[]  /  serializeDotenv(entries): string   // sync
- * jsonFetch(): typeof fetch   // sync: node:http for JSON requests (no undici load); no streaming
  *
  * hush.outbox.list(): OutboxEntry[]
  * hush.outbox.flush(): FlushResult
@@ -91,13 +94,12 @@
  */
 export {
   Hush,
-  type FlushResult,
   type InitOptions,
   type JoinDeviceOptions,
   type OpenOptions,
   type RestoreOptions,
-  type WhoAmI,
 } from './hush.js';
+export { HushBase, type FlushResult, type WhoAmI } from './base.js';
 export type { ApiOptions } from './api.js';
 export type { AuditResult } from './audit.js';
 export type { DeviceInfo, LinkOptions, RotationReport, WaitOptions } from './devices.js';
@@ -117,9 +119,8 @@ export type { Message, MessageRef, InboxOptions, SealOptions, SendOptions } from
 export type { FileRef, GetOptions, GetResult, PutOptions, RemoveResult } from './files.js';
 export type { FileInfo } from './file-versions.js';
 export type { Progress } from './node/upload.js';
-export type { OutboxEntry } from './node/outbox.js';
+export type { OutboxEntry } from './outbox.js';
 export type { PullFileResult } from './node/pull-file.js';
-export { jsonFetch } from './node/json-fetch.js';
 export {
   DotenvError,
   parseDotenv,
@@ -152,6 +153,9 @@ export {
   type KvWatchOptions,
 } from './kv.js';
 export { writeFileAtomic } from './node/atomic.js';
+export { fileStorage } from './node/file-storage.js';
+export type { NodePlatformOptions } from './node/platform.js';
+export { kvStorage, memoryStore, type HushStorage, type KeyValueStore } from './storage.js';
 export {
   languageOf,
   type ShareOptions,
@@ -162,4 +166,4 @@ export {
 export { defaultHome } from './node/paths.js';
 export { safetyNumber } from './node/fingerprint.js';
 export type { InviteOptions, MemberInfo, TeamDetail, TeamInfo } from './teams.js';
-export type { HushEvent, WatchEvent, WatchOptions } from './watch.js';
+export type { HushEvent, WatchFrame, WatchOptions } from './watch.js';

@@ -234,9 +234,9 @@ export class Kv {
       { ...(signal ? { signal } : {}), ...(retryMs !== undefined ? { retryMs } : {}) },
       onChange,
     )) {
-      if (ev.type === 'message') yield ev.message;
-      else if (ev.type === 'ready') yield { type: 'ready' };
+      if (ev.type === 'ready') yield { type: 'ready' };
       else if (ev.type === 'reconnecting') yield ev;
+      else if (ev.type === 'set' || ev.type === 'deleted') yield ev;
     }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Messages (PROTOCOL.md section 10.2) to a team (team envelope) or to @member (direct
  * envelope). Reads sync and verify first (steps 1-5); every envelope is opened with core's
- * checks against the verified chains before it is cached, and opened again when shown.
+ * checks against the verified chains before it is cached, and opened again when shown
+ * (every check but its signature, which was verified when it arrived: replay.ts).
  * Writes seal, queue in the outbox, then post.
  */
 import {
@@ -17,6 +18,7 @@ import {
   sealTeamEnvelope,
   splitEnvelope,
   toBase64url,
+  type CryptoBackend,
   type EnvelopeHeader,
   type MessageBody,
 } from '@hush/core';
@@ -36,9 +38,9 @@ import {
   VerificationError,
   verificationFailure,
 } from './errors.js';
-import { join } from 'node:path';
-import { removeFile } from './node/atomic.js';
-import { deliver, enqueue, type OutboxEntry } from './node/outbox.js';
+import { deliver, dequeue, enqueue, type OutboxEntry } from './outbox.js';
+import { replayBackend } from './replay.js';
+import { syncReads } from './sync-reads.js';
 import type { CachedDirect, CachedObject } from './state.js';
 import type { Teams } from './teams.js';
 
@@ -120,11 +122,15 @@ export interface CachedEnvelope {
 /** The message namespace of the SDK (`hush.messages`). */
 export class Messages {
   readonly #decoded = new Map<string, Message | null>();
+  /** Cached envelopes were verified when they arrived: see replay.ts. */
+  readonly #replay: CryptoBackend;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly teams: Teams,
-  ) {}
+  ) {
+    this.#replay = replayBackend(ctx.b);
+  }
 
   /** Sends a message to a team (id or name) or to `@member` (id or display name). */
   async send(target: string, opts: SendOptions): Promise<MessageRef> {
@@ -224,13 +230,13 @@ export class Messages {
    */
   async post(entry: OutboxEntry, target: string): Promise<MessageRef> {
     const { ctx } = this;
-    await enqueue(ctx.paths.outbox, entry);
+    await enqueue(ctx.storage, entry);
     if (!ctx.data.read.includes(entry.objectId)) ctx.data.read.push(entry.objectId);
     await ctx.save();
     const ref = { id: entry.objectId, ...(entry.team ? { team: entry.team } : { to: target }) };
     try {
       const d = await deliver(ctx.api, entry);
-      await removeFile(join(ctx.paths.outbox, `${entry.objectId}.json`));
+      await dequeue(ctx.storage, entry.objectId);
       return { ...ref, queued: false, seq: d.seq };
     } catch (e) {
       if (e instanceof NetworkError) return { ...ref, queued: true };
@@ -240,16 +246,17 @@ export class Messages {
 
   /** Opens and verifies a cached team object of any collection (kv entries and secrets too). */
   openObject(teamId: Uint8Array, o: CachedObject): Promise<Opened> {
-    return this.#openTeam(teamId, o);
+    return this.#openTeam(teamId, o, this.#replay);
   }
 
-  async #openTeam(teamId: Uint8Array, o: CachedObject): Promise<Opened> {
+  /** Opens a team envelope: with `b` for one from the relay, the replay backend for a cached one. */
+  async #openTeam(teamId: Uint8Array, o: CachedObject, b: CryptoBackend): Promise<Opened> {
     const { ctx } = this;
     const env = fromBase64url(o.envelope);
     const st = ctx.chains.teams.get(toBase64url(teamId));
     if (!st) throw new NotFoundError('unknown team');
     try {
-      return await openTeamEnvelope(ctx.b, env, {
+      return await openTeamEnvelope(b, env, {
         teamId,
         expect: {
           objectId: fromBase64url(o.objectId),
@@ -265,10 +272,10 @@ export class Messages {
     }
   }
 
-  async #openDirect(d: CachedDirect): Promise<Opened> {
+  async #openDirect(d: CachedDirect, b: CryptoBackend): Promise<Opened> {
     const { ctx } = this;
     try {
-      return await openDirectEnvelope(ctx.b, fromBase64url(d.envelope), {
+      return await openDirectEnvelope(b, fromBase64url(d.envelope), {
         me: { id: ctx.id.device.id, kemSk: ctx.id.device.kemSk, principal: ctx.id.principalId },
         expect: { objectId: fromBase64url(d.objectId) },
         authorize: (h) => {
@@ -327,7 +334,7 @@ export class Messages {
         };
         checkNextVersion(newest, item);
         await this.#prefetchAuthor(o.envelope, session);
-        await this.#openTeam(teamId, item);
+        await this.#openTeam(teamId, item, ctx.b);
         newest.set(item.objectId, item.version);
         rec.objects.push(item);
         rec.cursor = o.seq;
@@ -362,7 +369,7 @@ export class Messages {
         };
         await this.#prefetchAuthor(d.envelope, session);
         try {
-          await this.#openDirect(item);
+          await this.#openDirect(item, ctx.b);
           inbox.items.push(item);
         } catch (e) {
           // Sent before this device existed: no key was wrapped to it. Not an attack.
@@ -440,12 +447,20 @@ export class Messages {
       const teamId = fromBase64url(tid);
       for (const o of rec.objects) {
         if (o.collection !== collection) continue;
-        out.push({ key: `${tid}:${o.seq}`, team, open: () => this.#openTeam(teamId, o) });
+        out.push({
+          key: `${tid}:${o.seq}`,
+          team,
+          open: () => this.#openTeam(teamId, o, this.#replay),
+        });
       }
     }
     if (!teamFilter)
       for (const d of ctx.data.inbox.items)
-        out.push({ key: `inbox:${d.seq}`, acked: d.acked, open: () => this.#openDirect(d) });
+        out.push({
+          key: `inbox:${d.seq}`,
+          acked: d.acked,
+          open: () => this.#openDirect(d, this.#replay),
+        });
     return out;
   }
 
@@ -471,8 +486,18 @@ export class Messages {
   async sync(teamFilter?: string): Promise<void> {
     const { ctx } = this;
     await ctx.flushOutbox();
+    ctx.api.prefetch(syncReads(ctx, teamFilter));
+    try {
+      await this.#sync(teamFilter);
+    } finally {
+      ctx.api.clearPrefetch();
+    }
+  }
+
+  async #sync(teamFilter?: string): Promise<void> {
+    const { ctx } = this;
     const session = new Set<string>();
-    if (!teamFilter) await this.teams.list();
+    if (!teamFilter) await this.teams.listIn(session);
     for (const [tid, rec] of Object.entries(ctx.data.teams)) {
       if (teamFilter ? tid !== teamFilter : rec.gone) continue;
       try {

@@ -1,23 +1,20 @@
 /**
  * Code snippets (PROTOCOL.md section 10.3) to a team or `@member`: a file (or a line range
  * of it), or a patch from `git diff`, with its language, its path relative to the repository
- * root, the git remote (user information removed) and the commit. Sealed, queued, posted,
- * synced and verified exactly as messages are (the same envelopes, cache and checks;
- * collection `snippet`): this module only builds and decodes the body.
+ * root, the git remote (user information removed) and the commit; or text given as
+ * `content`. Sealed, queued, posted, synced and verified exactly as messages are (the same
+ * envelopes, cache and checks; collection `snippet`): this module only builds and decodes
+ * the body. Reading files and running git is the platform's (`node/snippet-source.ts`).
  */
-import { execFile } from 'node:child_process';
-import { readFile, realpath } from 'node:fs/promises';
-import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import {
   ArgumentError,
   COLLECTION,
   decodeSnippetBody,
   encodeSnippetBody,
   FLAG_TOMBSTONE,
-  fromHex,
-  stripGitCredentials,
   toBase64url,
   toHex,
+  utf8,
   type SnippetBody,
 } from '@hush/core';
 import { findPrincipal, findTeam, type Ctx } from './context.js';
@@ -26,7 +23,7 @@ import type { CachedEnvelope, MessageRef, Messages } from './messages.js';
 import { onlyTeam } from './only-team.js';
 import type { Teams } from './teams.js';
 
-/** What `snippets.share` takes: a file (optionally a line range of it) or `diffArgs`. */
+/** What `snippets.share` takes: a file (optionally a line range of it), `diffArgs`, or `content`. */
 export interface ShareOptions {
   /** A team (id or name) or `@member`; default: the one team this principal is in. */
   readonly target?: string;
@@ -42,6 +39,12 @@ export interface ShareOptions {
   readonly diffArgs?: readonly string[];
   /** Where `file` and git are resolved (default: the process's working directory). */
   readonly cwd?: string;
+  /** Share this text instead of a file or diff (works on every platform). */
+  readonly content?: string;
+  /** With `content`: its language (default: from `path`). */
+  readonly language?: string;
+  /** With `content`: the path it belongs to, relative to its repository (default: none). */
+  readonly path?: string;
 }
 
 /** What `snippets.shareText` takes: text that is not read from a file. */
@@ -110,127 +113,42 @@ const LANGUAGES: Readonly<Record<string, string>> = {
 const BY_NAME: Readonly<Record<string, string>> = {
   Dockerfile: 'dockerfile', Makefile: 'makefile', GNUmakefile: 'makefile',
 };
-const MAX_CONTENT = 1_048_576;
+/** The largest snippet content in bytes. */
+export const MAX_SNIPPET_CONTENT = 1_048_576;
 
 /** The language recorded for a file name ('' when the extension is not known). */
 export function languageOf(file: string): string {
-  const name = basename(file);
-  return BY_NAME[name] ?? LANGUAGES[extname(name).slice(1).toLowerCase()] ?? '';
-}
-
-/** Runs git; resolves with stdout, or rejects with git's first stderr line. */
-function git(cwd: string, args: readonly string[]): Promise<string> {
-  return new Promise((done, fail) =>
-    execFile('git', args, { cwd, maxBuffer: 64 * MAX_CONTENT }, (err, stdout, stderr) => {
-      if (!err) return done(stdout);
-      const line = stderr.split('\n').find((l) => l.trim() !== '') ?? err.message;
-      fail(new UsageError(`git ${args[0] ?? ''} failed: ${line.trim()}`));
-    }),
-  );
-}
-
-const quiet = (p: Promise<string>) => p.then((s) => s.trim()).catch(() => '');
-
-/** The repository around `dir`: root, remote (credentials removed) and HEAD, when any. */
-async function repoOf(dir: string) {
-  const root = await quiet(git(dir, ['rev-parse', '--show-toplevel']));
-  if (!root) return { root: undefined, gitRemote: '', commit: new Uint8Array(0) };
-  const head = await quiet(git(dir, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']));
-  const commit = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(head) ? fromHex(head) : new Uint8Array(0);
-  const remotes = (await quiet(git(dir, ['remote']))).split('\n').filter(Boolean);
-  const name = remotes.includes('origin') ? 'origin' : remotes[0];
-  const url = name ? await quiet(git(dir, ['remote', 'get-url', name])) : '';
-  return { root: await realpath(root), gitRemote: stripGitCredentials(url), commit };
+  const name = file.split(/[\\/]/).pop() ?? '';
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+  return BY_NAME[name] ?? LANGUAGES[ext] ?? '';
 }
 
 /** Cuts a default title to the 256-byte limit. */
-function clip(s: string): string {
+export function clipTitle(s: string): string {
   let out = s;
-  while (Buffer.byteLength(out) > 256) out = out.slice(0, -1);
+  while (utf8(out).length > 256) out = out.slice(0, -1);
   return out;
 }
 
-function checkSize(content: string, what: string): void {
-  const n = Buffer.byteLength(content);
-  if (n > MAX_CONTENT)
-    throw new UsageError(`${what} is ${n} bytes; a snippet holds at most ${MAX_CONTENT}`);
+/** Refuses content over the snippet limit. */
+export function checkSnippetSize(content: string, what: string): void {
+  const n = utf8(content).length;
+  if (n > MAX_SNIPPET_CONTENT)
+    throw new UsageError(`${what} is ${n} bytes; a snippet holds at most ${MAX_SNIPPET_CONTENT}`);
 }
 
-/** The text of lines `first..last` (1-based, inclusive), with their line ends. */
-function lineRange(text: string, r: { first: number; last: number }): string {
-  const parts = text.split('\n');
-  const count = text.endsWith('\n') ? parts.length - 1 : parts.length;
-  if (!Number.isInteger(r.first) || !Number.isInteger(r.last) || r.first < 1 || r.last < r.first)
-    throw new UsageError('a line range needs 1 <= START <= END');
-  if (r.last > count) throw new UsageError(`the file has ${count} lines, fewer than ${r.last}`);
-  return parts.slice(r.first - 1, r.last).join('\n') + (r.last < parts.length ? '\n' : '');
-}
-
-async function fileBody(o: ShareOptions, cwd: string, file: string): Promise<SnippetBody> {
-  const abs = resolve(cwd, file);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(abs);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new NotFoundError(`no file ${file}`);
-    throw new UsageError(`cannot read ${file} (${code ?? 'error'})`);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new UsageError(`${file} is not UTF-8 text`);
-  }
-  const content = o.lines ? lineRange(text, o.lines) : text;
-  checkSize(content, 'the content');
-  const real = await realpath(abs);
-  const repo = await repoOf(dirname(real));
-  const inRepo = repo.root !== undefined ? relative(repo.root, real) : '';
-  let path = inRepo && !inRepo.startsWith('..') && !isAbsolute(inRepo) ? inRepo : '';
-  if (!path) {
-    const rel = relative(cwd, abs);
-    path = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : basename(abs);
-  }
-  path = path.split(sep).join('/');
-  const range = o.lines ? `:${o.lines.first}-${o.lines.last}` : '';
+function contentBody(o: ShareOptions, content: string): SnippetBody {
+  checkSnippetSize(content, 'the content');
   return {
-    title: o.title ?? clip(`${path}${range}`),
-    language: languageOf(abs),
-    path,
+    title: o.title ?? clipTitle(o.path || 'snippet'),
+    language: o.language ?? (o.path ? languageOf(o.path) : ''),
+    path: o.path ?? '',
     ...(o.lines ? { lines: { first: o.lines.first, last: o.lines.last } } : {}),
-    gitRemote: repo.root !== undefined ? repo.gitRemote : '',
-    commit: repo.root !== undefined ? repo.commit : new Uint8Array(0),
+    gitRemote: '',
+    commit: new Uint8Array(0),
     note: o.note ?? '',
     kind: 'content',
-    content,
-  };
-}
-
-async function diffBody(
-  o: ShareOptions,
-  cwd: string,
-  args: readonly string[],
-): Promise<SnippetBody> {
-  const repo = await repoOf(cwd);
-  if (repo.root === undefined) throw new UsageError('share --diff needs a git repository');
-  // Whatever the user's git configuration says, the patch must be one `git apply` takes at
-  // the repository root: a/ and b/ prefixes, root-relative paths, no colour, no textconv.
-  // prettier-ignore
-  const content = await git(cwd, [
-    '-c', 'core.quotepath=false', 'diff', '--no-color', '--no-ext-diff', '--no-textconv',
-    '--no-relative', '--binary', '--src-prefix=a/', '--dst-prefix=b/', ...args,
-  ]);
-  if (content.trim() === '') throw new UsageError('git diff shows no changes: nothing to share');
-  checkSize(content, 'the patch');
-  return {
-    title: o.title ?? clip(['git diff', ...args].join(' ')),
-    language: 'diff',
-    path: '',
-    gitRemote: repo.gitRemote,
-    commit: repo.commit,
-    note: o.note ?? '',
-    kind: 'patch',
     content,
   };
 }
@@ -252,39 +170,20 @@ export class Snippets {
    * await hush.snippets.share({ target: '@bob', diffArgs: ['HEAD~1'], note: 'try this' });
    */
   async share(o: ShareOptions): Promise<MessageRef> {
-    const cwd = resolve(o.cwd ?? process.cwd());
+    const given = [o.file, o.diffArgs, o.content].filter((x) => x !== undefined).length;
+    if (given > 1) throw new UsageError('share one of a file, a diff or content');
+    if (o.diffArgs !== undefined && o.lines !== undefined)
+      throw new UsageError('share either a file or a diff, not both');
     let body: SnippetBody;
-    if (o.diffArgs !== undefined) {
-      if (o.file !== undefined || o.lines !== undefined)
-        throw new UsageError('share either a file or a diff, not both');
-      body = await diffBody(o, cwd, o.diffArgs);
-    } else if (o.file !== undefined) body = await fileBody(o, cwd, o.file);
-    else throw new UsageError('nothing to share: give a file or diff arguments');
-    return this.#send(o.target, body);
-  }
-
-  /**
-   * Shares text that is not a file (pasted code, a command's output): no path, no git
-   * metadata. Used by the MCP server's `share_code` when a model passes text.
-   * @example
-   * await hush.snippets.shareText({ target: 'core', text: 'SELECT 1;', language: 'sql', title: 'probe' });
-   */
-  async shareText(o: TextShareOptions): Promise<MessageRef> {
-    checkSize(o.text, 'the text');
-    if (o.text === '') throw new UsageError('nothing to share: the text is empty');
-    return this.#send(o.target, {
-      title: o.title ?? 'snippet',
-      language: o.language ?? '',
-      path: '',
-      gitRemote: '',
-      commit: new Uint8Array(0),
-      note: o.note ?? '',
-      kind: 'content',
-      content: o.text,
-    });
-  }
-
-  async #send(target: string | undefined, body: SnippetBody): Promise<MessageRef> {
+    if (o.content !== undefined) body = contentBody(o, o.content);
+    else if (given === 0)
+      throw new UsageError('nothing to share: give a file, diff arguments or content');
+    else {
+      const source = this.ctx.platform.snippetSource;
+      if (!source)
+        throw new UsageError('sharing files and git diffs needs the Node entry of @hush/client');
+      body = await source(o);
+    }
     let bytes: Uint8Array;
     try {
       bytes = encodeSnippetBody(body);
@@ -293,9 +192,27 @@ export class Snippets {
       throw e;
     }
     const to =
-      target ??
+      o.target ??
       (await onlyTeam(this.ctx, this.teams, { none: 'name a @member', several: 'name one' }));
     return this.messages.sendBody(to, COLLECTION.snippet, bytes);
+  }
+
+  /**
+   * Shares text that is not a file (pasted code, a command's output): `share` with
+   * `content`, no path and no git metadata. Used by the MCP server's `share_code` when a
+   * model passes text.
+   * @example
+   * await hush.snippets.shareText({ target: 'core', text: 'SELECT 1;', language: 'sql', title: 'probe' });
+   */
+  shareText(o: TextShareOptions): Promise<MessageRef> {
+    if (o.text === '') throw new UsageError('nothing to share: the text is empty');
+    return this.share({
+      ...(o.target !== undefined ? { target: o.target } : {}),
+      content: o.text,
+      language: o.language ?? '',
+      title: o.title ?? 'snippet',
+      ...(o.note !== undefined ? { note: o.note } : {}),
+    });
   }
 
   async #decode(c: CachedEnvelope): Promise<Snippet | null> {

@@ -1,8 +1,8 @@
 /**
  * state.json: everything this device has verified and must remember. Chains are kept as
  * the verified link bytes plus the pin (seq, head) of the last verified head; team keys by
- * generation; cursors; read and acknowledged marks; the refresh token. Secret values (team
- * keys, the refresh token) are sealed with the identity's `stateKey` when the identity is
+ * generation; cursors; read and acknowledged marks; the refresh and access tokens. Secret
+ * values (team keys, the tokens) are sealed with the identity's `stateKey` when the identity is
  * passphrase-wrapped: `"s:" + base64url(nonce(12) || AES-256-GCM(stateKey, nonce,
  * "hush/v1/state", value))`; otherwise stored as `"c:" + base64url(value)` (the file is 0600).
  */
@@ -41,6 +41,11 @@ export interface TeamRecord extends ChainRecord {
   objects: CachedObject[];
   /** The relay no longer serves this team to us (removed or left): history stays readable. */
   gone?: boolean;
+  /**
+   * Devices of members, not named as recipients by the chain, that the relay listed as
+   * holding a box for `generation` (audit.ts; a hint, kept so it is asked once).
+   */
+  boxed?: { generation: number; devices: string[] };
 }
 
 /** The whole of state.json. */
@@ -48,12 +53,9 @@ export interface StateData {
   version: 1;
   server: string;
   refreshToken?: string;
-  /**
-   * The last access token (sealed like the refresh token) and when it stops being used (a
-   * minute before the relay's expiry), so that a command soon after another one, or one
-   * that must not write the home (`secrets run`), needs no sign-in.
-   */
-  accessToken?: { token: string; until: number };
+  /** The last access token (sealed like the refresh token) and its expiry, reused until then. */
+  accessToken?: string;
+  accessExpiresAt?: number;
   principals: Record<string, ChainRecord>;
   teams: Record<string, TeamRecord>;
   inbox: { cursor: number; items: CachedDirect[] };
@@ -93,7 +95,11 @@ export function parseState(raw: unknown): StateData {
     !s.inbox
   )
     throw new LocalStateError('state.json is corrupt or of an unknown version');
-  return { read: [], acked: [], ...s } as StateData;
+  // Defaults are added without reordering keys, so an unchanged state writes the same text.
+  const out = { ...s } as StateData;
+  out.read ??= [];
+  out.acked ??= [];
+  return out;
 }
 
 const AAD = utf8('hush/v1/state');

@@ -32,7 +32,7 @@ import {
   type TeamKey,
   type TeamState as TS,
 } from '@hush/core';
-import { auditTeam, type AuditResult } from './audit.js';
+import { auditTeam, confirmedHolders, type AuditResult } from './audit.js';
 import {
   ConflictError,
   NotFoundError,
@@ -189,11 +189,18 @@ export class Teams {
   }
 
   /** Lists the teams this principal belongs to, each verified; names decrypted. */
-  async list(): Promise<TeamInfo[]> {
+  list(): Promise<TeamInfo[]> {
+    return this.listIn(new Set<string>());
+  }
+
+  /**
+   * `list` within a sync session: each team is synced once per session, so a caller that
+   * goes on to sync the same teams (messages.sync) does not fetch their chains again.
+   */
+  async listIn(session: Set<string>): Promise<TeamInfo[]> {
     await this.ctx.flushOutbox();
     const r = await this.ctx.api.request<{ teams: { id: string }[] }>('GET', '/v1/teams');
     const listed = new Set(r.teams.map((t) => t.id));
-    const session = new Set<string>();
     const out: TeamInfo[] = [];
     for (const t of r.teams) {
       const tid = fromBase64url(t.id);
@@ -236,7 +243,12 @@ export class Teams {
       ...(await this.#info(st)),
       head: toBase64url(st.head),
       rotationPending: st.rotationPending,
-      audit: auditTeam(st, this.ctx.chains.resolve),
+      audit: auditTeam(
+        st,
+        this.ctx.chains.resolve,
+        Date.now(),
+        await confirmedHolders(this.ctx, st),
+      ),
       memberList,
       openInvites: st.openInvites(Date.now()).length,
     };

@@ -6,6 +6,7 @@
  */
 import type { Ctx } from './context.js';
 import type { Message } from './messages.js';
+import type { Snippet } from './snippets.js';
 import { AuthError, ClientError, NetworkError, UsageError } from './errors.js';
 
 /** One raw SSE frame. */
@@ -54,19 +55,21 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
   }
 }
 
-/** An event the watcher yields; `message` carries what a sync verified (`T`). */
-export type WatchEvent<T> =
+/** What the watcher yields of the stream itself, whatever it watches. */
+export type WatchFrame =
   | { readonly type: 'ready'; readonly cursor: string }
-  | { readonly type: 'message'; readonly message: T }
   | { readonly type: 'team'; readonly event: string; readonly team: string }
   | { readonly type: 'reconnecting'; readonly reason: string };
 
-/** An event the watcher yields after verifying what it announced. */
-export type HushEvent = WatchEvent<Message>;
+/** An event `hush.watch` yields after verifying what it announced. */
+export type HushEvent =
+  | WatchFrame
+  | { readonly type: 'message'; readonly message: Message }
+  | { readonly type: 'snippet'; readonly snippet: Snippet };
 
 /** Options of `hush.watch`. */
 export interface WatchOptions {
-  /** Only this team's messages (id or name). */
+  /** Only this team's messages and snippets (id or name). */
   readonly team?: string;
   /** Stops the watcher. */
   readonly signal?: AbortSignal;
@@ -82,13 +85,14 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 /**
  * Streams events; `onChange(teamId | undefined)` runs the verified sync for a team or the
- * inbox and returns what is new (messages, or changed kv entries) to yield.
+ * inbox and returns the new messages and snippets to yield (or, for another watcher such as
+ * `kv.watch`, its own verified events).
  */
-export async function* watchEvents<T = Message>(
+export async function* watchEvents<E = HushEvent>(
   ctx: Ctx,
   opts: WatchOptions,
-  onChange: (team: string | undefined) => Promise<T[]>,
-): AsyncGenerator<WatchEvent<T>> {
+  onChange: (team: string | undefined) => Promise<E[]>,
+): AsyncGenerator<WatchFrame | E> {
   let backoff = opts.retryMs ?? 1000;
   while (!opts.signal?.aborted) {
     let res: Response;
@@ -130,7 +134,7 @@ export async function* watchEvents<T = Message>(
         if (f.event === 'ready') yield { type: 'ready', cursor: String(data.cursor ?? f.id ?? '') };
         else if (f.event === 'object' || f.event === 'inbox') {
           const team = f.event === 'object' ? String(data.team) : undefined;
-          for (const message of await onChange(team)) yield { type: 'message', message };
+          yield* await onChange(team);
         } else if (f.event.startsWith('team.')) {
           await onChange(String(data.team)).catch(() => []);
           yield { type: 'team', event: f.event, team: String(data.team) };

@@ -173,6 +173,36 @@ for (const kind of await dialects())
       assert.deepEqual(kinds.sort(), ['device', 'device', 'recovery']);
     });
 
+    it('after a restore, revokeOthers revokes every lost device and rotates every team once', async () => {
+      const { words } = await alice.recovery.create();
+      const phoenix = await Hush.restore({ home: tempHome(), server: server.url, words });
+      const before = await bob.teams.show('platform');
+      const lost = (await phoenix.devices.list())
+        .filter((d) => !d.current && !d.revoked && d.kind === 'device')
+        .map((d) => d.id);
+      assert.ok(lost.includes(alice.whoami().deviceId) && lost.length >= 2, lost.join(' '));
+      const r = await phoenix.devices.revokeOthers();
+      assert.deepEqual([...r.revoked].sort(), lost.sort());
+      assert.deepEqual(r.rotated, [teamId]);
+      const after = await bob.teams.show('platform');
+      assert.equal(after.generation, before.generation + 1, 'one rotation for all of them');
+      assert.equal(after.audit.ok, true);
+      const active = (await phoenix.devices.list()).filter((d) => !d.revoked);
+      assert.deepEqual(active.map((d) => d.kind).sort(), ['device', 'recovery']);
+      await bob.messages.send('platform', { text: 'after the lost devices' });
+      assert.ok((await phoenix.messages.inbox()).some((m) => m.text === 'after the lost devices'));
+      await assert.rejects(
+        alice.messages.inbox(),
+        (e: unknown) => e instanceof AuthError && e.code === 'HUSH_ERR_DEVICE_REVOKED',
+      );
+      assert.deepEqual(await phoenix.devices.revokeOthers(), {
+        revoked: [],
+        rotated: [],
+        skipped: [],
+      });
+      alice = phoenix; // the suite goes on from the restored device
+    });
+
     it('new recovery words revoke the old ones', async () => {
       const first = await alice.recovery.create();
       await alice.recovery.create();

@@ -16,7 +16,7 @@ describe('watch and session', () => {
     await storage.destroy();
   });
 
-  it('yields verified messages as they arrive, resuming from the stored cursor', async () => {
+  it('yields verified messages and snippets as they arrive', async () => {
     const alice = await person(server.url, 'alice');
     const bob = await person(server.url, 'bob');
     const t = await alice.teams.create('live');
@@ -29,13 +29,20 @@ describe('watch and session', () => {
         if (e.type === 'ready') {
           await alice.messages.send('live', { text: 'ping' });
           await alice.messages.send(`@${bob.whoami().principalId}`, { text: 'direct ping' });
+          await alice.snippets.share({ target: 'live', content: 'x = 1\n', path: 'a.py' });
         }
-        if (got.filter((x) => x.type === 'message').length === 2) ac.abort();
+        if (got.filter((x) => x.type === 'message' || x.type === 'snippet').length === 3)
+          ac.abort();
       }
     })();
     await done;
     const texts = got.flatMap((e) => (e.type === 'message' ? [e.message.text] : []));
     assert.deepEqual(texts.sort(), ['direct ping', 'ping']);
+    const snippets = got.flatMap((e) => (e.type === 'snippet' ? [e.snippet] : []));
+    assert.deepEqual(
+      snippets.map((s) => [s.content, s.language, s.from.name]),
+      [['x = 1\n', 'python', 'alice']],
+    );
   });
 
   it('refreshes an expired access token once and keeps the refresh token', async () => {

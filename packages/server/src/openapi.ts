@@ -503,6 +503,35 @@ const paths: Record<string, Record<string, Obj>> = {
       errors: TEAM_READ,
     }),
   },
+  '/v1/teams/{teamId}/keyboxes/recipients': {
+    get: op({
+      id: 'getKeyBoxRecipients',
+      tag: 'teams',
+      summary: 'The device and invite ids holding a key box for one generation (members only)',
+      description:
+        "For the client's audit that every active device of every member holds the key (PROTOCOL.md 5.5). The relay's word only: a client treats it as a hint.",
+      auth: 'token',
+      params: [
+        P.teamId,
+        {
+          ...param(
+            'generation',
+            'query',
+            { type: 'string', pattern: '^\\d{1,16}$' },
+            'key generation, 1 or more',
+          ),
+          required: true,
+        },
+      ],
+      ok: {
+        '200': obj({
+          generation: int('the generation asked for', 1),
+          recipients: arr(ref('Id32'), 'recipient ids (devices and invites), ascending'),
+        }),
+      },
+      errors: TEAM_READ,
+    }),
+  },
   '/v1/teams/{teamId}/invite-preview': {
     post: op({
       id: 'invitePreview',

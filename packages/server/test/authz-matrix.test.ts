@@ -339,6 +339,10 @@ for (const kind of await dialects()) {
         req: async () => ({ path: `/v1/teams/${T()}/keyboxes` }),
         ok: 200,
       },
+      [routeKey('GET', '/v1/teams/:id/keyboxes/recipients')]: {
+        req: async () => ({ path: `/v1/teams/${T()}/keyboxes/recipients?generation=1` }),
+        ok: 200,
+      },
       [routeKey('POST', '/v1/teams/:id/invite-preview')]: {
         req: async () => {
           const inv = fixture.invite as NonNullable<typeof fixture.invite>;

@@ -526,6 +526,7 @@ for (const kind of await dialects()) {
           body: { links: [teamLinks[1]], keyBoxes: [] },
         },
         { method: 'GET', path: `/v1/teams/${T}/keyboxes` },
+        { method: 'GET', path: `/v1/teams/${T}/keyboxes/recipients?generation=1` },
         {
           method: 'POST',
           path: `/v1/teams/${T}/invite-preview`,

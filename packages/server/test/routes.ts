@@ -60,6 +60,12 @@ export const ROUTES: readonly RouteRow[] = [
     note: 'an accept-invite link is accepted from a non-member (the invitee)',
   },
   { method: 'GET', path: '/v1/teams/:id/keyboxes', access: 'token', scope: 'team' },
+  {
+    method: 'GET',
+    path: '/v1/teams/:id/keyboxes/recipients',
+    access: 'token',
+    scope: 'team',
+  },
   { method: 'POST', path: '/v1/teams/:id/invite-preview', access: 'token', scope: 'invite' },
   // objects.ts
   {

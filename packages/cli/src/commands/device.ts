@@ -24,7 +24,8 @@ async function printQr(text: string): Promise<void> {
   );
 }
 
-function teamsLine(r: { rotated: readonly string[]; skipped: readonly string[] }): string {
+/** What a rotation of every team did, in one line. */
+export function teamsLine(r: { rotated: readonly string[]; skipped: readonly string[] }): string {
   const s = r.skipped.length ? `; ${r.skipped.length} team(s) need a writer to rotate` : '';
   return `rotated the key of ${r.rotated.length} team(s)${s}`;
 }

@@ -1,9 +1,10 @@
 /** `hush recovery create` and `hush recovery restore`: recovery words for your identity. */
 import type { Command } from 'commander';
 import { globals, openHush, passphrase, resolveHome, resolveServer, sdk } from '../context.js';
-import { usage } from '../errors.js';
+import { CliError, classify, usage } from '../errors.js';
 import { interactive, readStdin, valueOrAsk } from '../input.js';
-import { fields, identityRows, note, out, printJson } from '../output.js';
+import { fields, identityRows, note, out, printJson, time } from '../output.js';
+import { teamsLine } from './device.js';
 
 /** Registers `hush recovery` and its subcommands. */
 export function register(program: Command): void {
@@ -62,36 +63,78 @@ Examples:
     .summary('link a new device from recovery words (read from stdin when it is not a terminal)')
     .option('--principal <ID>', 'your principal id (default: found through your teams)')
     .option('--name <NAME>', 'your display name on this device (default: from your teams)')
+    .option(
+      '--revoke-others',
+      'revoke every other device of yours (they were lost) and rotate every team key',
+    )
     .addHelpText(
       'after',
       `
+Restoring links this machine as a new device; your other devices stay active until revoked.
+Without --revoke-others they are listed, with the command that revokes each. With it, they
+are all revoked and every team key is rotated in the same step, so a lost device reads
+nothing new. The recovery words stay valid (hush recovery create replaces them).
+
 Examples:
   hush recovery restore --server https://hush.example.com
-  hush recovery restore --server URL < words.txt`,
+  hush recovery restore --server URL --revoke-others < words.txt`,
     )
-    .action(async (o: { principal?: string; name?: string }, cmd: Command) => {
-      const g = globals(cmd);
-      const server = await valueOrAsk(resolveServer(g), '--server', 'Relay server URL');
-      const words = interactive()
-        ? await valueOrAsk(undefined, 'words', 'Recovery words')
-        : await readStdin();
-      if (words.trim() === '') throw usage('no recovery words on stdin');
-      const home = resolveHome(g);
-      const { Hush } = await sdk();
-      const hush = await Hush.restore({
-        ...(home !== undefined ? { home } : {}),
-        server,
-        words,
-        ...(o.principal ? { principalId: o.principal } : {}),
-        ...(o.name ? { name: o.name } : {}),
-        ...(g.insecureTransport ? { insecureTransport: true } : {}),
-        ...passphrase(),
-      });
-      const me = hush.whoami();
-      if (g.json) return printJson(me);
-      fields(identityRows(me, { name: me.name }));
-      note('restored: revoke a lost device with hush device revoke ID (see hush device list)');
-    });
+    .action(
+      async (o: { principal?: string; name?: string; revokeOthers?: boolean }, cmd: Command) => {
+        const g = globals(cmd);
+        const server = await valueOrAsk(resolveServer(g), '--server', 'Relay server URL');
+        const words = interactive()
+          ? await valueOrAsk(undefined, 'words', 'Recovery words')
+          : await readStdin();
+        if (words.trim() === '') throw usage('no recovery words on stdin');
+        const home = resolveHome(g);
+        const { Hush } = await sdk();
+        const hush = await Hush.restore({
+          ...(home !== undefined ? { home } : {}),
+          server,
+          words,
+          ...(o.principal ? { principalId: o.principal } : {}),
+          ...(o.name ? { name: o.name } : {}),
+          ...(g.insecureTransport ? { insecureTransport: true } : {}),
+          ...passphrase(),
+        });
+        const me = hush.whoami();
+        const others = (await hush.devices.list()).filter(
+          (d) => !d.current && !d.revoked && d.kind === 'device',
+        );
+        let revoked:
+          | { revoked: readonly string[]; rotated: readonly string[]; skipped: readonly string[] }
+          | undefined;
+        if (o.revokeOthers) {
+          try {
+            revoked = await hush.devices.revokeOthers();
+          } catch (e) {
+            const f = classify(e);
+            throw new CliError(
+              f.exitCode,
+              `restored this device, but revoking the others failed: ${f.message} (run hush device revoke ID for each: hush device list)`,
+            );
+          }
+        }
+        if (g.json)
+          return printJson({
+            ...me,
+            otherDevices: revoked ? [] : others.map((d) => ({ id: d.id, addedAt: d.addedAt })),
+            ...(revoked ?? {}),
+          });
+        fields(identityRows(me, { name: me.name }));
+        if (revoked) {
+          note(
+            `restored; revoked ${revoked.revoked.length} other device(s); ${teamsLine(revoked)}`,
+          );
+          for (const id of revoked.revoked) note(`  revoked ${id}`);
+        } else if (others.length > 0) {
+          note('restored. Your other active devices, which can read until they are revoked:');
+          for (const d of others) note(`  ${d.id}  added ${time(d.addedAt)}`);
+          note('if one is lost, revoke it: hush device revoke ID (this rotates every team key)');
+        } else note('restored: this is your only active device');
+      },
+    );
 }
 
 /** Eleven words to a line, numbered, so they are easy to copy and to check back. */

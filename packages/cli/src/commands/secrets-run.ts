@@ -6,7 +6,7 @@
  * filter unless `--no-mask`; its exit code and a fatal signal are passed on.
  */
 import type { Command } from 'commander';
-import { globals, openHush, sdk, warnings } from '../context.js';
+import { globals, openHush, warnings } from '../context.js';
 import { usage } from '../errors.js';
 import { MIN_MASKED } from '../mask.js';
 import { note } from '../output.js';
@@ -38,9 +38,7 @@ Examples:
     )
     .action(async (argv: string[], o: ScopeOptions & { mask: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      // JSON requests only, so node:http will do, without loading undici (docs/BENCHMARKS.md).
-      const { jsonFetch } = await sdk();
-      const hush = await openHush(g, { readOnly: true, fetch: jsonFetch() });
+      const hush = await openHush(g, { readOnly: true });
       const values = await hush.secrets.values(scopeOf(o));
       for (const [name, value] of Object.entries(values))
         if (value.includes('\0'))

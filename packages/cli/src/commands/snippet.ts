@@ -6,7 +6,7 @@ import type { Snippet } from '@hush/client';
 import { globals, openHush, sdk } from '../context.js';
 import { CliError, EXIT, usage } from '../errors.js';
 import { cell, fields, note, out, printJson, time } from '../output.js';
-import { snippetWhere } from './snippets.js';
+import { snippetWhere } from '../format.js';
 
 interface Git {
   readonly ok: boolean;

@@ -1,15 +1,8 @@
 /** `hush snippets [--from MEMBER] [--team T]`: list verified snippets. */
 import type { Command } from 'commander';
-import type { Snippet } from '@hush/client';
 import { globals, openHush } from '../context.js';
+import { snippetWhere } from '../format.js';
 import { printJson, table, time } from '../output.js';
-
-/** Where a snippet points: `path:first-last`, `path`, or `patch`. */
-export function snippetWhere(s: Snippet): string {
-  if (s.kind === 'patch') return s.path ? `patch ${s.path}` : 'patch';
-  const range = s.lines ? `:${s.lines.first}-${s.lines.last}` : '';
-  return `${s.path}${range}`;
-}
 
 /** Registers `hush snippets`. */
 export function register(program: Command): void {

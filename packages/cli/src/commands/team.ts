@@ -1,6 +1,6 @@
 /** `hush team ...`: create, list, show, invite, add, remove, role, rotate, leave. */
 import { Argument, type Command, Option } from 'commander';
-import type { Hush } from '@hush/client';
+import type { Hush, TeamDetail } from '@hush/client';
 import type { RoleName } from '@hush/core';
 import { globals, openHush } from '../context.js';
 import { usage } from '../errors.js';
@@ -31,6 +31,19 @@ async function warnExposed(hush: Hush, team: string, member: string): Promise<vo
     `${member} could read these ${exposed.length} secrets: rotate them at their source (hush cannot un-tell a value):`,
   );
   for (const s of exposed) note(`  ${s.environment}  ${s.name}`);
+}
+
+/** One line for the audit: ok, or what it found (listed below the members). */
+function auditSummary(a: TeamDetail['audit']): string {
+  const parts = [
+    ...(a.problems.length
+      ? [`${a.problems.length} stale key holder(s): rotate before writing`]
+      : []),
+    ...(a.missingKeyBoxes.length
+      ? [`${a.missingKeyBoxes.length} device(s) without a key box: a rotation gives them one`]
+      : []),
+  ];
+  return parts.length ? parts.join('; ') : 'ok: the key is held by exactly the current devices';
 }
 
 /** Registers `hush team` and its subcommands. */
@@ -101,6 +114,7 @@ Examples:
         ['chain head', `${t.headSeq} ${t.head}`],
         ['open invites', t.openInvites],
         ...(t.rotationPending ? ([['rotation', 'pending: run hush team rotate']] as const) : []),
+        ['audit', auditSummary(t.audit)],
       ]);
       out();
       table(
@@ -113,6 +127,9 @@ Examples:
           m.devices.filter((d) => !d.revoked).length,
         ]),
       );
+      const findings = [...t.audit.problems, ...t.audit.missingKeyBoxes];
+      if (findings.length > 0) out();
+      for (const f of findings) out(`! ${f}`);
     });
 
   team

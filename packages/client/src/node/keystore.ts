@@ -1,72 +1,23 @@
 /**
- * identity.json: this device's private keys, in clear base64url or wrapped with a
- * passphrase. Wrapping: key = scrypt(passphrase, salt(16), N=2^17, r=8, p=1, 32 bytes);
- * ct = AES-256-GCM(key, nonce(12), aad = "hush/v1/keystore", JSON of the secrets).
- * A wrapped identity also holds a random `stateKey` that seals the team keys in state.json,
- * so opening with the passphrase unlocks both with one scrypt run.
+ * identity.json on Node: the record format is `identity.ts`; this file adds scrypt from
+ * node:crypto (the passphrase KDF) and reading and writing the file at a path.
  */
 import { scrypt as scryptCb } from 'node:crypto';
 import { nodeBackend as b } from '@hush/core/node';
 import {
-  deviceId,
-  equalBytes,
-  fromBase64url,
-  toBase64url,
-  utf8,
-  fromUtf8,
-  type DeviceSecretKeys,
-} from '@hush/core';
-import { LocalStateError } from '../errors.js';
+  decodeIdentity,
+  encodeIdentity,
+  isWrapped,
+  type Identity,
+  type PassphraseKdf,
+} from '../identity.js';
 import { readJson, writeJsonAtomic } from './atomic.js';
 
-/** scrypt cost parameters (fixed by docs/CLIENT.md). */
-export const SCRYPT = { N: 2 ** 17, r: 8, p: 1 } as const;
-const AAD = utf8('hush/v1/keystore');
+export { SCRYPT, type Identity } from '../identity.js';
 
-/** What identity.json holds once opened. */
-export interface Identity {
-  readonly principalId: Uint8Array;
-  readonly device: DeviceSecretKeys;
-  readonly kind: 'human' | 'agent';
-  readonly name: string;
-  /** Seals secrets in state.json; present only for a passphrase-wrapped identity. */
-  readonly stateKey: Uint8Array | undefined;
-}
-
-interface Secrets {
-  sigSeed: string;
-  kemSk: string;
-  stateKey?: string;
-}
-
-interface IdentityFile {
-  version: 1;
-  principalId: string;
-  deviceId: string;
-  kind: 'human' | 'agent';
-  name: string;
-  sigPk: string;
-  kemPk: string;
-  clear?: Secrets;
-  wrapped?: {
-    kdf: 'scrypt';
-    N: number;
-    r: number;
-    p: number;
-    salt: string;
-    nonce: string;
-    ct: string;
-  };
-}
-
-function scrypt(
-  pass: string,
-  salt: Uint8Array,
-  N: number,
-  r: number,
-  p: number,
-): Promise<Uint8Array> {
-  return new Promise((resolve, reject) =>
+/** scrypt from node:crypto (NFC-normalised passphrase, 32-byte key). */
+export const nodeScrypt: PassphraseKdf = (pass, salt, { N, r, p }) =>
+  new Promise((resolve, reject) =>
     scryptCb(
       pass.normalize('NFC'),
       salt,
@@ -75,7 +26,6 @@ function scrypt(
       (e, k) => (e ? reject(e) : resolve(new Uint8Array(k))),
     ),
   );
-}
 
 /** Writes identity.json (atomic, 0600); wraps the secrets when a passphrase is given. */
 export async function saveIdentity(
@@ -83,93 +33,18 @@ export async function saveIdentity(
   id: Omit<Identity, 'stateKey'>,
   passphrase?: string,
 ): Promise<Identity> {
-  const base = {
-    version: 1 as const,
-    principalId: toBase64url(id.principalId),
-    deviceId: toBase64url(id.device.id),
-    kind: id.kind,
-    name: id.name,
-    sigPk: toBase64url(id.device.sigPk),
-    kemPk: toBase64url(id.device.kemPk),
-  };
-  const secrets: Secrets = {
-    sigSeed: toBase64url(id.device.sigSeed),
-    kemSk: toBase64url(id.device.kemSk),
-  };
-  let out: IdentityFile;
-  let stateKey: Uint8Array | undefined;
-  if (passphrase !== undefined) {
-    stateKey = b.randomBytes(32);
-    secrets.stateKey = toBase64url(stateKey);
-    const salt = b.randomBytes(16);
-    const nonce = b.randomBytes(12);
-    const key = await scrypt(passphrase, salt, SCRYPT.N, SCRYPT.r, SCRYPT.p);
-    const ct = await b.aesGcmSeal(key, nonce, AAD, utf8(JSON.stringify(secrets)));
-    out = {
-      ...base,
-      wrapped: {
-        kdf: 'scrypt',
-        ...SCRYPT,
-        salt: toBase64url(salt),
-        nonce: toBase64url(nonce),
-        ct: toBase64url(ct),
-      },
-    };
-  } else {
-    out = { ...base, clear: secrets };
-  }
+  const { file: out, identity } = await encodeIdentity(b, id, passphrase, nodeScrypt);
   await writeJsonAtomic(file, out);
-  return { ...id, stateKey };
+  return identity;
 }
 
 /** Whether identity.json at `file` is passphrase-wrapped (undefined when there is none). */
 export async function identityIsWrapped(file: string): Promise<boolean | undefined> {
-  const raw = (await readJson(file)) as IdentityFile | undefined;
-  return raw === undefined ? undefined : raw.wrapped !== undefined;
+  const raw = await readJson(file);
+  return raw === undefined ? undefined : isWrapped(raw);
 }
 
 /** Loads identity.json; a wrong or missing passphrase is a LocalStateError. */
 export async function loadIdentity(file: string, passphrase?: string): Promise<Identity> {
-  const raw = (await readJson(file)) as IdentityFile | undefined;
-  if (raw === undefined) throw new LocalStateError(`no hush identity at ${file}: run init first`);
-  try {
-    if (raw.version !== 1) throw new LocalStateError('identity.json has an unknown version');
-    let secrets: Secrets;
-    if (raw.wrapped) {
-      if (passphrase === undefined)
-        throw new LocalStateError('identity is protected by a passphrase: give the passphrase');
-      const w = raw.wrapped;
-      if (w.kdf !== 'scrypt') throw new LocalStateError('identity.json uses an unknown KDF');
-      const key = await scrypt(passphrase, fromBase64url(w.salt), w.N, w.r, w.p);
-      let pt: Uint8Array;
-      try {
-        pt = await b.aesGcmOpen(key, fromBase64url(w.nonce), AAD, fromBase64url(w.ct));
-      } catch {
-        throw new LocalStateError('wrong passphrase (or identity.json was altered)');
-      }
-      secrets = JSON.parse(fromUtf8(pt)) as Secrets;
-    } else if (raw.clear) {
-      secrets = raw.clear;
-    } else throw new LocalStateError('identity.json holds no keys');
-    const sigSeed = fromBase64url(secrets.sigSeed);
-    const kemSk = fromBase64url(secrets.kemSk);
-    const sigPk = await b.ed25519PublicKey(sigSeed);
-    const kemPk = await b.x25519PublicKey(kemSk);
-    const id = await deviceId(b, { sigPk, kemPk });
-    if (
-      !equalBytes(id, fromBase64url(raw.deviceId)) ||
-      !equalBytes(sigPk, fromBase64url(raw.sigPk))
-    )
-      throw new LocalStateError('identity.json keys do not match its device id');
-    return {
-      principalId: fromBase64url(raw.principalId),
-      device: { sigSeed, sigPk, kemSk, kemPk, id },
-      kind: raw.kind === 'agent' ? 'agent' : 'human',
-      name: raw.name ?? '',
-      stateKey: secrets.stateKey ? fromBase64url(secrets.stateKey) : undefined,
-    };
-  } catch (e) {
-    if (e instanceof LocalStateError) throw e;
-    throw new LocalStateError(`identity.json is unreadable: ${(e as Error).message}`);
-  }
+  return decodeIdentity(b, await readJson(file), file, passphrase, nodeScrypt);
 }

@@ -4,14 +4,9 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { HomePaths } from '../platform.js';
 
-/** The files of one home. */
-export interface HomePaths {
-  readonly home: string;
-  readonly identity: string;
-  readonly state: string;
-  readonly outbox: string;
-}
+export type { HomePaths } from '../platform.js';
 
 /** The default home directory from the environment. */
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {

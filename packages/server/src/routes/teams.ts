@@ -175,6 +175,24 @@ export function teamRoutes(app: FastifyInstance, ctx: Context): void {
     return { keyBoxes: rows.map((r) => ({ generation: r.generation, box: toBase64url(r.box) })) };
   });
 
+  // Which devices hold a box for one generation (ids only), for the client's audit that
+  // every active device of every member can read (PROTOCOL.md 5.5). A hint, not a proof.
+  app.get('/v1/teams/:id/keyboxes/recipients', async (req) => {
+    const caller = await authenticate(ctx, req);
+    const id = idParam('id', (req.params as { id: string }).id);
+    const generation = intParam('generation', (req.query as { generation?: string }).generation, 0);
+    if (generation < 1) fail('HUSH_ERR_BAD_REQUEST', '"generation" must be given, 1 or more');
+    await memberRole(ctx, caller, id);
+    const rows = await ctx.store.db
+      .selectFrom('key_boxes')
+      .select('recipient_id')
+      .where('team_id', '=', id)
+      .where('generation', '=', generation)
+      .orderBy('recipient_id')
+      .execute();
+    return { generation, recipients: rows.map((r) => r.recipient_id) };
+  });
+
   // An invitee reads the chain and the key box sealed to its invite before accepting, by
   // proving it holds the invite key (signature over a fresh nonce it chose, and this host).
   app.post('/v1/teams/:id/invite-preview', async (req) => {
