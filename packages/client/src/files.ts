@@ -166,10 +166,12 @@ export class Files {
     const teamId =
       o.team !== undefined
         ? toBase64url(await findTeam(ctx, o.team))
-        : await onlyTeam(ctx, this.teams, {
-            none: 'send to a @member instead',
-            several: 'choose one with --team (or HUSH_TEAM)',
-          });
+        : toBase64url(
+            await onlyTeam(ctx, {
+              none: 'send to a @member instead',
+              several: 'choose one with --team (or HUSH_TEAM)',
+            }),
+          );
     const st = await syncTeamFull(ctx, fromBase64url(teamId));
     const role = st.roleOf(ctx.id.principalId);
     if (role === undefined) throw new NotFoundError('you are not a member of that team');

@@ -7,7 +7,8 @@
 import { fromUtf8, toBase64url, utf8 } from '@hush/core';
 import type { Ctx } from './context.js';
 import { Entries, KV_ENTRIES, type EntryVersion, type WriteResult } from './entries.js';
-import { chooseTeam, syncEntryTeam } from './entry-team.js';
+import { syncEntryTeam } from './entry-team.js';
+import { chooseTeam } from './only-team.js';
 import { NotFoundError, UsageError } from './errors.js';
 import type { Messages } from './messages.js';
 import type { Author } from './secret-types.js';

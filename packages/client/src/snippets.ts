@@ -193,7 +193,7 @@ export class Snippets {
     }
     const to =
       o.target ??
-      (await onlyTeam(this.ctx, this.teams, { none: 'name a @member', several: 'name one' }));
+      toBase64url(await onlyTeam(this.ctx, { none: 'name a @member', several: 'name one' }));
     return this.messages.sendBody(to, COLLECTION.snippet, bytes);
   }
 
