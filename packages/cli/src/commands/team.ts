@@ -186,6 +186,12 @@ Examples:
       const g = globals(cmd);
       const hush = await openHush(g);
       await hush.teams.remove(name, member);
+      // Removing oneself is leaving: no rotation happens until a remaining member rotates.
+      const me = hush.whoami();
+      if ([me.principalId, me.name].includes(member.replace(/^@/, ''))) {
+        note(`left ${name}; a remaining owner, admin or writer must rotate the team key`);
+        return;
+      }
       note(`removed ${member} from ${name}; the team key was rotated`);
       await warnExposed(hush, name, member);
     });
