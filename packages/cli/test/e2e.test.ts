@@ -197,8 +197,25 @@ for (const kind of await harness.dialects()) {
         assert.equal(created.kind, 'agent');
         assert.match(readFileSync(join(dir, '.gitignore'), 'utf8'), /^\.hush\/$/m);
         ok(
-          await hush(alice, ['team', 'add', 'core', created.principalId, '--role', 'agent']),
+          await hush(alice, [
+            'team',
+            'add',
+            'core',
+            created.principalId,
+            '--role',
+            'agent',
+            '--name',
+            'reviewer',
+          ]),
           'team add',
+        );
+        // The name alice sealed into the add link is what every member sees.
+        const shown = json<{ memberList: { principalId: string; name: string }[] }>(
+          ok(await hush(bob, ['team', 'show', 'core', '--json']), 'team show'),
+        );
+        assert.equal(
+          shown.memberList.find((m) => m.principalId === created.principalId)?.name,
+          'reviewer',
         );
         ok(await hush(alice, ['send', 'core', 'for the reviewer']), 'send');
         const who = json<{ principalId: string }>(

@@ -319,7 +319,12 @@ export class Teams {
   }
 
   /** Adds a principal this member already knows (by id), boxing the current key to its devices. */
-  async add(team: string, principalId: string, role: RoleName = 'writer'): Promise<TeamInfo> {
+  async add(
+    team: string,
+    principalId: string,
+    role: RoleName = 'writer',
+    opts: { readonly name?: string } = {},
+  ): Promise<TeamInfo> {
     const teamId = await findTeam(this.ctx, team);
     const r = parseRole(role, ROLE.writer);
     const member = await findPrincipal(this.ctx, principalId);
@@ -331,7 +336,16 @@ export class Teams {
         member,
         role: r,
         pin: pinOf(p),
-        nameCt: new Uint8Array(0),
+        nameCt: opts.name
+          ? await sealTeamField(
+              this.ctx.b,
+              await this.ctx.chains.keyFor(teamId, st.current.generation),
+              st.current.generation,
+              'member-name',
+              member,
+              utf8(opts.name),
+            )
+          : new Uint8Array(0),
       });
       const gen = st.current.generation;
       const key = await this.ctx.chains.keyFor(teamId, gen);

@@ -168,13 +168,19 @@ Examples:
     .argument('TEAM', 'team id or name')
     .argument('MEMBER_ID', 'principal id')
     .addOption(roleOption('writer'))
-    .addHelpText('after', '\nExamples:\n  hush team add core 3q2-...principal-id --role agent')
-    .action(async (name: string, member: string, o: { role: RoleName }, cmd: Command) => {
-      const g = globals(cmd);
-      const hush = await openHush(g);
-      await hush.teams.add(name, member, o.role);
-      note(`added ${member} to ${name} as ${o.role}`);
-    });
+    .option('--name <NAME>', "the member's display name in the team (sealed; others see it)")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hush team add core 3q2-...principal-id --role agent --name reviewer',
+    )
+    .action(
+      async (name: string, member: string, o: { role: RoleName; name?: string }, cmd: Command) => {
+        const g = globals(cmd);
+        const hush = await openHush(g);
+        await hush.teams.add(name, member, o.role, o.name !== undefined ? { name: o.name } : {});
+        note(`added ${member} to ${name} as ${o.role}`);
+      },
+    );
 
   team
     .command('remove')
