@@ -49,5 +49,6 @@ export const messages: Workload<string> = {
       throw new Error(
         `messages were not delivered exactly once:\n${problems.slice(0, 20).join('\n')}`,
       );
+    return { messages: expected.size, reads: expected.size * clients.length };
   },
 };

@@ -6,8 +6,9 @@
  * that what was sent was delivered exactly once to every recipient.
  *
  * A workload is three functions (set up, one step of one client, verify), so new kinds of
- * traffic (files, kv) join the same run by adding one. Liveness is checked, not speed:
- * every client must finish within the deadline.
+ * traffic (messages, files, kv) join the same run by adding one; each client interleaves
+ * the steps of every workload evenly over its run. Liveness is checked, not speed: every
+ * client must finish within the deadline.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Hush } from '@hush/client';
@@ -19,8 +20,6 @@ const QUEUE_THEN_WAIT = 3;
 /** How big a run is. */
 export interface SoakConfig {
   readonly clients: number;
-  /** Steps of every workload per client. */
-  readonly steps: number;
   /** SIGKILLs of the relay, spread evenly over the run. */
   readonly kills: number;
   /** How long the relay stays down after each kill. */
@@ -30,15 +29,46 @@ export interface SoakConfig {
   readonly dialect: 'sqlite' | 'postgres';
 }
 
+/** What a step may ask of the run. */
+export interface Relay {
+  /** Resolves once the relay is up again after the last kill that has begun (at once if none). */
+  back(): Promise<void>;
+}
+
+/** Where a run keeps its state: the clients' homes and the relay's data dir. */
+export interface SoakRun {
+  readonly homes: readonly string[];
+  readonly dataDir: string;
+}
+
 /** One kind of traffic in the soak. */
 export interface Workload<S = unknown> {
   readonly name: string;
   /** Runs once, after every client exists and before any step. */
-  setup(clients: readonly Hush[]): Promise<S>;
+  setup(clients: readonly Hush[], run: SoakRun): Promise<S>;
   /** Step `j` of client `i`; returns the id of what must reach every recipient. */
-  step(shared: S, client: Hush, i: number, j: number): Promise<{ id: string; queued: boolean }>;
-  /** After the run: `sent[i]` are client i's ids in order. Throws what is wrong. */
-  verify(shared: S, clients: readonly Hush[], sent: readonly string[][]): Promise<void>;
+  step(
+    shared: S,
+    client: Hush,
+    i: number,
+    j: number,
+    relay: Relay,
+  ): Promise<{ id: string; queued: boolean }>;
+  /**
+   * After the run: `sent[i]` are client i's ids in order. Throws what is wrong; resolves
+   * with the workload's own figures for the report.
+   */
+  verify(
+    shared: S,
+    clients: readonly Hush[],
+    sent: readonly string[][],
+  ): Promise<Record<string, number>>;
+}
+
+/** A workload and how many steps each client takes of it. */
+export interface Planned {
+  readonly workload: Workload<unknown>;
+  readonly steps: number;
 }
 
 /** What a run did. */
@@ -52,6 +82,16 @@ export interface SoakReport {
   readonly ms: number;
   /** The slowest client's time, steps and final flush. */
   readonly slowestClientMs: number;
+  /** Each workload's figures from its verify, by workload name. */
+  readonly figures: Record<string, Record<string, number>>;
+}
+
+/** The order of one client's steps: every workload's steps spread evenly over the run. */
+function schedule(plan: readonly Planned[]): { k: number; j: number }[] {
+  const all = plan.flatMap((p, k) =>
+    Array.from({ length: p.steps }, (_, j) => ({ k, j, at: (j + 0.5) / p.steps })),
+  );
+  return all.sort((a, b) => a.at - b.at || a.k - b.k).map(({ k, j }) => ({ k, j }));
 }
 
 /** Rejects with `what` if `p` has not settled within `ms`. */
@@ -81,11 +121,9 @@ async function drain(c: Hush, until: number): Promise<number> {
   }
 }
 
-/** Runs `workloads` with `cfg.clients` clients while the relay is killed `cfg.kills` times. */
-export async function runSoak(
-  cfg: SoakConfig,
-  workloads: readonly Workload<unknown>[],
-): Promise<SoakReport> {
+/** Runs the `plan` with `cfg.clients` clients while the relay is killed `cfg.kills` times. */
+export async function runSoak(cfg: SoakConfig, plan: readonly Planned[]): Promise<SoakReport> {
+  const workloads = plan.map((p) => p.workload);
   const storage = new harness.Storage(cfg.dialect);
   const port = String(await harness.freePort());
   const args = ['--port', port, '--rate-limit', '100000'];
@@ -105,9 +143,10 @@ export async function runSoak(
       );
     }
     const shared: unknown[] = [];
-    for (const w of workloads) shared.push(await w.setup(clients));
+    for (const w of workloads) shared.push(await w.setup(clients, { homes, dataDir: storage.dataDir }));
 
-    const total = cfg.clients * cfg.steps * workloads.length;
+    const order = schedule(plan);
+    const total = cfg.clients * order.length;
     const killAt = Array.from({ length: cfg.kills }, (_, k) =>
       Math.floor((total * (k + 1)) / (cfg.kills + 1)),
     );
@@ -115,6 +154,7 @@ export async function runSoak(
     let queued = 0;
     let kills = 0;
     let faults: Promise<void> = Promise.resolve();
+    const relay: Relay = { back: () => faults };
     const progress = () => {
       done++;
       if (killAt[kills] !== undefined && done >= (killAt[kills] as number)) {
@@ -136,21 +176,20 @@ export async function runSoak(
         within(
           (async () => {
             let queuedInARow = 0;
-            for (let j = 0; j < cfg.steps; j++)
-              for (const [k, w] of workloads.entries()) {
-                const r = await w.step(shared[k], c, i, j);
-                (sent[k]?.[i] as string[]).push(r.id);
-                if (r.queued) queued++;
-                progress();
-                // A client that keeps meeting a dead relay backs off until it is back, so
-                // the rest of its sends meet the restarted relay, and the first of them
-                // delivers what was queued.
-                queuedInARow = r.queued ? queuedInARow + 1 : 0;
-                if (queuedInARow >= QUEUE_THEN_WAIT) {
-                  await faults;
-                  queuedInARow = 0;
-                }
+            for (const { k, j } of order) {
+              const r = await (workloads[k] as Workload<unknown>).step(shared[k], c, i, j, relay);
+              (sent[k]?.[i] as string[]).push(r.id);
+              if (r.queued) queued++;
+              progress();
+              // A client that keeps meeting a dead relay backs off until it is back, so
+              // the rest of its sends meet the restarted relay, and the first of them
+              // delivers what was queued.
+              queuedInARow = r.queued ? queuedInARow + 1 : 0;
+              if (queuedInARow >= QUEUE_THEN_WAIT) {
+                await faults;
+                queuedInARow = 0;
               }
+            }
             // The last restart may still be on its way: wait for it before the final flush.
             await faults;
             const n = await drain(c, until);
@@ -163,8 +202,9 @@ export async function runSoak(
       ),
     );
     await faults;
+    const figures: Record<string, Record<string, number>> = {};
     for (const [k, w] of workloads.entries())
-      await w.verify(shared[k], clients, sent[k] as string[][]);
+      figures[w.name] = await w.verify(shared[k], clients, sent[k] as string[][]);
     return {
       steps: total,
       queued,
@@ -172,6 +212,7 @@ export async function runSoak(
       flushedAtEnd: flushed.reduce((s, n) => s + n, 0),
       ms: Date.now() - start,
       slowestClientMs: slowest,
+      figures,
     };
   } finally {
     await server.stop();
