@@ -143,7 +143,8 @@ export async function runSoak(cfg: SoakConfig, plan: readonly Planned[]): Promis
       );
     }
     const shared: unknown[] = [];
-    for (const w of workloads) shared.push(await w.setup(clients, { homes, dataDir: storage.dataDir }));
+    for (const w of workloads)
+      shared.push(await w.setup(clients, { homes, dataDir: storage.dataDir }));
 
     const order = schedule(plan);
     const total = cfg.clients * order.length;

@@ -1,6 +1,6 @@
 /**
  * The fault soak (soak-runner.ts) with the messages and files workloads. `npm test` runs a
- * short run (5 clients x 40 messages and 5 files, one SIGKILL); `npm run test:soak` sets the
+ * short run (5 clients x 40 messages and 3 files, one SIGKILL); `npm run test:soak` sets the
  * full size through HUSH_SOAK_CLIENTS, HUSH_SOAK_STEPS, HUSH_SOAK_FILES and HUSH_SOAK_KILLS
  * (20 clients x 500 messages and 10 files, two SIGKILLs).
  */
@@ -18,7 +18,7 @@ const size = {
   downMs: env('HUSH_SOAK_DOWN_MS', 500),
   deadlineMs: env('HUSH_SOAK_DEADLINE_MS', 240_000),
 };
-const steps = { messages: env('HUSH_SOAK_STEPS', 40), files: env('HUSH_SOAK_FILES', 5) };
+const steps = { messages: env('HUSH_SOAK_STEPS', 40), files: env('HUSH_SOAK_FILES', 3) };
 
 for (const dialect of await harness.dialects()) {
   const cfg: SoakConfig = { ...size, dialect };
