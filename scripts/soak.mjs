@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run test:soak`: the long runs of the fault tests that `npm test` runs short. The
-// fault soak at full size (20 SDK clients x 500 messages and 10 files, the relay SIGKILLed
+// fault soak at full size (20 SDK clients x 500 messages and 5 files, the relay SIGKILLed
 // twice, on SQLite and PostgreSQL), and every fuzzer (core parsers, the relay's routes) at
 // a large case count. Each size is an environment variable; one already set wins, so a
 // single piece can be run larger or smaller, e.g. HUSH_SOAK_STEPS=100 npm run test:soak.
@@ -11,7 +11,8 @@ const root = new URL('..', import.meta.url).pathname;
 const defaults = {
   HUSH_SOAK_CLIENTS: '20',
   HUSH_SOAK_STEPS: '500',
-  HUSH_SOAK_FILES: '10',
+  HUSH_SOAK_FILES: '5',
+  HUSH_SOAK_READERS: '2',
   HUSH_SOAK_KILLS: '2',
   HUSH_SOAK_DEADLINE_MS: String(30 * 60_000),
   HUSH_FUZZ_RUNS: '20000',

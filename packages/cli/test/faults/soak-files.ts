@@ -4,8 +4,8 @@
  * SDK's files API while the relay is killed. A put that meets a dead relay fails with a
  * NetworkError; the client waits for the relay and runs the same put again, which resumes
  * the upload from its journal. Afterwards every client must list exactly the acknowledged
- * files, every other client downloads each one and its SHA-256 must match the bytes that
- * were written, no upload journal is left, and the relay's blob directories hold exactly
+ * files, the next `readers` clients download each one and its SHA-256 must match the bytes
+ * that were written, no upload journal is left, and the relay's blob directories hold exactly
  * the acknowledged blobs, each with only its chunk files (no temp file, no orphan).
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -13,11 +13,11 @@ import { mkdirSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NetworkError, type Hush } from '@hush/client';
+import { NetworkError, type FileRef, type Hush } from '@hush/client';
 import type { SoakRun, Workload } from './soak-runner.js';
 
 /** File sizes, taken in turn: empty, < 1 STREAM chunk (64 KiB), 2 and 5 of them, 2 upload chunks. */
-export const SIZES = [0, 1_000, 70_000, 300_000, 4_300_000] as const;
+const SIZES = [0, 1_000, 70_000, 300_000, 4_300_000] as const;
 /** Puts of one file before the soak gives up on it (each rerun resumes the last). */
 const MAX_PUTS = 20;
 
@@ -31,6 +31,8 @@ interface Uploaded {
 interface Shared {
   readonly team: string;
   readonly run: SoakRun;
+  /** Clients that download each file: the `readers` after its uploader, in a ring. */
+  readonly readers: number;
   /** Per client: where its sources are written and its downloads go. */
   readonly work: readonly string[];
   /** Acknowledged files by object id. */
@@ -52,7 +54,7 @@ async function putUntilDone(
   client: Hush,
   path: string,
   back: () => Promise<void>,
-): Promise<Awaited<ReturnType<Hush['files']['put']>>> {
+): Promise<FileRef> {
   for (let attempt = 1; ; attempt++) {
     try {
       const r = await client.files.put(path, { team: s.team });
@@ -71,22 +73,24 @@ async function putUntilDone(
   }
 }
 
-/** Downloads every file `r` did not upload and compares its hash; returns how many. */
+/** Downloads the files `r` is a reader of and compares their hashes; returns how many. */
 async function downloadAll(s: Shared, c: Hush, r: number, problems: string[]): Promise<number> {
+  const n = s.run.homes.length;
   const dir = join(s.work[r] as string, 'down');
   mkdirSync(dir, { recursive: true });
-  let n = 0;
+  let done = 0;
   for (const [id, f] of s.files) {
-    if (f.owner === r) continue;
+    const after = (r - f.owner + n) % n;
+    if (after === 0 || after > s.readers) continue;
     const out = join(dir, f.name);
     await c.files.get(id, { out, team: s.team });
     const got = sha256(await readFile(out));
     if (got !== f.sha256) problems.push(`client ${r} downloaded ${f.name} with another hash`);
     await rm(out);
-    n++;
+    done++;
   }
   for (const left of await list(dir)) problems.push(`client ${r} left ${left} in its downloads`);
-  return n;
+  return done;
 }
 
 /** The relay's blob directories: exactly the acknowledged blobs, each only chunk files. */
@@ -106,8 +110,11 @@ async function checkBlobDirs(s: Shared, blobIds: ReadonlySet<string>, problems: 
     if (!found.has(id)) problems.push(`the relay has no directory for blob ${id}`);
 }
 
-/** One team of all clients for files; client 0 creates it and invites the others. */
-export const files: Workload<Shared> = {
+/**
+ * One team of all clients for files (client 0 creates it and invites the others); each file
+ * is downloaded by `readers` other clients (every other client when there are no more).
+ */
+export const files = (readers: number): Workload<Shared> => ({
   name: 'files',
 
   async setup(clients: readonly Hush[], run: SoakRun): Promise<Shared> {
@@ -117,7 +124,8 @@ export const files: Workload<Shared> = {
     for (const c of rest) await c.join(await owner.teams.invite(team, { role: 'writer' }));
     const work = run.homes.map((h) => join(h, 'soak-files'));
     for (const w of work) mkdirSync(w, { recursive: true });
-    return { team, run, work, files: new Map(), reruns: 0, resumed: 0, bytes: 0 };
+    readers = Math.min(readers, clients.length - 1);
+    return { team, run, readers, work, files: new Map(), reruns: 0, resumed: 0, bytes: 0 };
   },
 
   async step(s, client, i, j, relay) {
@@ -180,4 +188,4 @@ export const files: Workload<Shared> = {
       downloads,
     };
   },
-};
+});

@@ -1,8 +1,9 @@
 /**
  * The fault soak (soak-runner.ts) with the messages and files workloads. `npm test` runs a
- * short run (5 clients x 40 messages and 3 files, one SIGKILL); `npm run test:soak` sets the
- * full size through HUSH_SOAK_CLIENTS, HUSH_SOAK_STEPS, HUSH_SOAK_FILES and HUSH_SOAK_KILLS
- * (20 clients x 500 messages and 10 files, two SIGKILLs).
+ * short run (5 clients x 40 messages and 3 files, each file downloaded by the 4 other
+ * clients, one SIGKILL); `npm run test:soak` sets the full size through HUSH_SOAK_CLIENTS,
+ * HUSH_SOAK_STEPS, HUSH_SOAK_FILES, HUSH_SOAK_READERS and HUSH_SOAK_KILLS (20 clients x 500
+ * messages and 5 files, each downloaded by 2 other clients, two SIGKILLs).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -19,6 +20,8 @@ const size = {
   deadlineMs: env('HUSH_SOAK_DEADLINE_MS', 240_000),
 };
 const steps = { messages: env('HUSH_SOAK_STEPS', 40), files: env('HUSH_SOAK_FILES', 3) };
+/** Clients that download each file (capped at every other client). */
+const readers = env('HUSH_SOAK_READERS', 4);
 
 for (const dialect of await harness.dialects()) {
   const cfg: SoakConfig = { ...size, dialect };
@@ -33,7 +36,7 @@ for (const dialect of await harness.dialects()) {
       async () => {
         const r = await runSoak(cfg, [
           { workload: messages, steps: steps.messages },
-          { workload: files, steps: steps.files },
+          { workload: files(readers), steps: steps.files },
         ]);
         const m = r.figures.messages ?? {};
         const f = r.figures.files ?? {};
@@ -47,6 +50,7 @@ for (const dialect of await harness.dialects()) {
         assert.equal(r.kills, cfg.kills, 'the relay was killed as planned');
         assert.equal(r.steps, cfg.clients * (steps.messages + steps.files));
         assert.equal(f.files, cfg.clients * steps.files);
+        assert.equal(f.downloads, f.files * Math.min(readers, cfg.clients - 1));
       },
     );
   });
