@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Masker } from '../src/mask.js';
+import { Masker } from '../src/node/mask.js';
 
 function run(values: string[], writes: string[]): { out: string; after: string[] } {
   const m = new Masker(values);
