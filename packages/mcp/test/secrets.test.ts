@@ -5,9 +5,20 @@
  * no secret value in any tool output at all; the run's deadline and output cap.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { call, callError, cli, connect, hushOk, world, type Connected } from './helpers.js';
+import {
+  call,
+  callError,
+  cli,
+  connect,
+  eventually,
+  hushOk,
+  world,
+  type Connected,
+} from './helpers.js';
 
 const VALUES = {
   API_KEY: 'sk-live-4f9a2c7e1b',
@@ -16,12 +27,23 @@ const VALUES = {
 };
 const PROD_TOKEN = 'prod-only-9e8d7c6b5a';
 
+/** Whether a process is still running (a zombie counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 describe('secret tools and grants', () => {
   let w: Awaited<ReturnType<typeof world>>;
   let agent: { dir: string; principalId: string };
   let c: Connected;
   /** Every tool result of the test, as the client received it. */
   const seen: string[] = [];
+
+  const pid = (file: string) => Number(readFileSync(join(agent.dir, file), 'utf8').trim());
 
   async function run(args: Record<string, unknown>): Promise<CallToolResult> {
     const r = (await c.client.callTool({ name: 'secret_run', arguments: args })) as CallToolResult;
@@ -144,6 +166,11 @@ describe('secret tools and grants', () => {
     assert.equal(s.timedOut, true);
     assert.equal(s.signal, 'SIGTERM');
     assert.equal(s.stdout, 'started\n');
+    const stubborn = await run({
+      command: ['sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done'],
+      timeout_seconds: 1,
+    });
+    assert.equal((stubborn.structuredContent as { signal: string }).signal, 'SIGKILL');
     const big = await run({
       command: [process.execPath, '-e', 'process.stdout.write("x".repeat(100000) + "END")'],
     });
@@ -155,6 +182,22 @@ describe('secret tools and grants', () => {
       await callError(c, 'secret_run', { command: ['no-such-command-here'] }),
       /^not found: cannot run "no-such-command-here"/,
     );
+  });
+
+  it('nothing it started outlives a run, and a cancelled run is killed', async () => {
+    await run({ command: ['sh', '-c', 'sleep 30 >/dev/null 2>&1 & echo $! > bg.pid'] });
+    await eventually(() => !alive(pid('bg.pid')), 'the background process to be killed');
+    const cancel = new AbortController();
+    const call = c.client.callTool(
+      { name: 'secret_run', arguments: { command: ['sh', '-c', 'echo $$ > fg.pid; sleep 30'] } },
+      undefined,
+      { signal: cancel.signal },
+    );
+    await eventually(() => existsSync(join(agent.dir, 'fg.pid')), 'the command to start');
+    const fg = pid('fg.pid');
+    cancel.abort();
+    await assert.rejects(call, /abort/i);
+    await eventually(() => !alive(fg), 'the cancelled command to be killed');
   });
 
   it('revoked: secret_run is refused again', async () => {
