@@ -83,6 +83,12 @@ describe('agent secret grants', () => {
     assert.deepEqual(g.envs, ['development']);
   });
 
+  it('a human identity needs a grant too, and an admin can write its own', async () => {
+    assert.equal((await alice.grants.get()).granted, false);
+    const own = await alice.grants.allow(alice.whoami().principalId, { envs: ['staging'] });
+    assert.deepEqual([own.granted, own.envs], [true, ['staging']]);
+  });
+
   it('a writer, the agent itself and a non-member cannot grant through the SDK', async () => {
     await assert.rejects(bob.grants.allow(agentId, { team }), AuthError);
     await assert.rejects(agent.grants.allow(agentId), AuthError);

@@ -122,6 +122,25 @@ describe('kv and file tools', () => {
     await call(cb, 'file_download', { file: up.id, path: 'inbox/new/report.csv', overwrite: true });
     assert.deepEqual(readFileSync(join(b.dir, 'inbox', 'new', 'report.csv')), content);
 
+    // Directly to one member: only the two of them list it.
+    writeFileSync(join(a.dir, 'note.txt'), 'for you only\n');
+    const direct = await call<{ id: string; to: string }>(ca, 'file_upload', {
+      path: 'note.txt',
+      member: b.principalId,
+      name: 'handover.txt',
+    });
+    const mine = await call<{ files: { id: string; name: string; direct: boolean }[] }>(
+      cb,
+      'file_list',
+      { from: a.principalId },
+    );
+    assert.deepEqual(
+      mine.files.filter((x) => x.direct).map((x) => [x.id, x.name]),
+      [[direct.id, 'handover.txt']],
+    );
+    await call(cb, 'file_download', { file: direct.id, path: 'handover.txt' });
+    assert.equal(readFileSync(join(b.dir, 'handover.txt'), 'utf8'), 'for you only\n');
+
     // A symlink inside the workspace to a file inside it: the file it names is written.
     writeFileSync(join(b.dir, 'target.csv'), 'old');
     symlinkSync(join(b.dir, 'target.csv'), join(b.dir, 'link.csv'));
@@ -147,7 +166,7 @@ describe('kv and file tools', () => {
     const names = (await call<{ files: { name: string }[] }>(cb, 'file_list', {})).files.map(
       (f) => f.name,
     );
-    assert.deepEqual(names, ['report.csv'], 'nothing refused was sent');
+    assert.deepEqual(names, ['report.csv', 'handover.txt'], 'nothing refused was sent');
   });
 
   it('downloads refuse paths that leave the workspace or reach the keys', async () => {

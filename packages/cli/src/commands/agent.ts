@@ -30,7 +30,9 @@ async function ignoreHome(dir: string): Promise<boolean> {
 
 /** Registers `hush agent`. */
 export function register(program: Command): void {
-  const agent = program.command('agent').summary('create agent identities for coding agents');
+  const agent = program
+    .command('agent')
+    .summary('create agent identities for coding agents, and allow them secrets');
   agent
     .command('create')
     .summary('create an agent principal in DIR/.hush/, sponsored by you')
