@@ -99,6 +99,7 @@ export class Grants {
       };
     const envs = envsOf(new TextDecoder().decode(v.value));
     if (!envs) return { envs: [], reason: 'its latest version is not {"envs": [...]}' };
+    if (envs.length === 0) return { envs: [], reason: 'the grant names no environment' };
     return { envs, reason: '' };
   }
 

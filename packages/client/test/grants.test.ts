@@ -121,6 +121,9 @@ describe('agent secret grants', () => {
       assert.match(g.reason, /is not \{"envs": \[\.\.\.\]\}/, bad);
     }
 
+    await writeRaw(alice, team, agentId, '{"envs":[]}');
+    assert.match((await agent.grants.get()).reason, /names no environment/);
+
     await writeRaw(alice, team, agentId, '{"envs":["production"]}');
     g = await agent.grants.get();
     assert.deepEqual([g.granted, g.envs], [true, ['production']], 'an owner’s raw grant counts');
