@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { call, callError, cli, connect, hushOk, world, type Connected } from './helpers.js';
 
 describe('kv and file tools', () => {
@@ -94,8 +95,18 @@ describe('kv and file tools', () => {
     const content = Buffer.from('id,total\n1,42\n'.repeat(5000));
     mkdirSync(join(a.dir, 'out'));
     writeFileSync(join(a.dir, 'out', 'report.csv'), content);
-    const up = await call<{ id: string; size: number; queued: boolean }>(ca, 'file_upload', {
-      path: 'out/report.csv',
+    const progress: { progress: number; total?: number; message?: string }[] = [];
+    const r = (await ca.client.callTool(
+      { name: 'file_upload', arguments: { path: 'out/report.csv' } },
+      undefined,
+      { onprogress: (p) => progress.push(p) },
+    )) as CallToolResult;
+    assert.ok(!r.isError, JSON.stringify(r.content));
+    const up = r.structuredContent as { id: string; size: number; queued: boolean };
+    assert.deepEqual(progress.at(-1), {
+      progress: content.length,
+      total: content.length,
+      message: 'uploading out/report.csv',
     });
     assert.equal(up.size, content.length);
     assert.equal(up.queued, false);

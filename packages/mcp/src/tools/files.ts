@@ -4,10 +4,10 @@
  */
 import { lstat } from 'node:fs/promises';
 import { relative } from 'node:path';
-import type { FileInfo } from '@hush/client';
+import type { FileInfo, Progress } from '@hush/client';
 import * as z from 'zod';
 import { ToolError } from '../errors.js';
-import { ADD, defineTool, READ, REPLACE } from './tool.js';
+import { ADD, defineTool, READ, REPLACE, type ToolContext } from './tool.js';
 import { fromMatches } from './messages.js';
 import { principalRef, target, targetOf, teamRef, UNTRUSTED } from './shapes.js';
 
@@ -29,6 +29,17 @@ const exists = (path: string) =>
     () => true,
     () => false,
   );
+
+/** Reports a transfer's progress to the client: at most once a second, and at its end. */
+function reporter(ctx: ToolContext, what: string): (p: Progress) => void {
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 1000 && p.done !== p.total) return;
+    last = now;
+    void ctx.progress(p.done, p.total ?? p.done, what);
+  };
+}
 
 function fileOut(f: FileInfo): z.output<typeof fileInfo> {
   return {
@@ -69,12 +80,13 @@ const fileUpload = defineTool({
       .describe('true: the content is uploaded, its announcement waits for the relay'),
   }),
   annotations: ADD,
-  run: async (a, { hush, session }) => {
+  run: async (a, ctx) => {
     const to = targetOf(a);
-    const file = await session.workspace.file(a.path);
-    const r = await hush.files.put(file, {
+    const file = await ctx.session.workspace.file(a.path);
+    const r = await ctx.hush.files.put(file, {
       ...(to === undefined ? {} : to.startsWith('@') ? { to } : { team: to }),
       ...(a.name !== undefined ? { name: a.name } : {}),
+      onProgress: reporter(ctx, `uploading ${a.path}`),
     });
     return {
       id: r.id,
@@ -127,7 +139,8 @@ const fileDownload = defineTool({
     path: z.string().describe('the file written, relative to the workspace'),
   }),
   annotations: REPLACE,
-  run: async (a, { hush, session }) => {
+  run: async (a, ctx) => {
+    const { hush, session } = ctx;
     const out = await session.workspace.destination(a.path);
     if (!a.overwrite && (await exists(out)))
       throw new ToolError(
@@ -137,6 +150,7 @@ const fileDownload = defineTool({
     const r = await hush.files.get(a.file, {
       out,
       overwrite: a.overwrite,
+      onProgress: reporter(ctx, `downloading ${a.file}`),
       ...(a.team !== undefined ? { team: a.team } : {}),
     });
     return { ...fileOut(r.file), path: relative(session.workspace.root, r.out) };
