@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import { sdk } from './context.js';
 import { CliError, EXIT } from './errors.js';
-import { maskStream } from './mask.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
@@ -24,8 +24,12 @@ export interface RunOptions {
   readonly mask: readonly string[] | undefined;
 }
 
-/** Copies a child's output through a mask into one of our streams; resolves at its end. */
+/**
+ * Copies a child's output through the SDK's masking filter (the one the MCP server's
+ * `secret_run` uses too) into one of our streams; resolves at its end.
+ */
 async function relay(from: Readable, to: Writable, values: readonly string[]): Promise<void> {
+  const { maskStream } = await sdk();
   const masked = from.pipe(maskStream(values));
   masked.pipe(to, { end: false });
   await once(masked, 'end');

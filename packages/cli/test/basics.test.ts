@@ -51,6 +51,8 @@ describe('hush basics', () => {
       ['thread'],
       ['watch'],
       ['completion'],
+      ['agent', 'create'],
+      ['agent', 'allow-secrets'],
     ]) {
       const r = await hush(home, [...c, '--help']);
       assert.equal(r.code, 0, c.join(' '));

@@ -79,6 +79,8 @@ export interface EntryVersion {
   readonly createdAt: number;
   /** The team key generation the version is sealed under. */
   readonly generation: number;
+  /** The team chain position the author signed it at (its rights are checked there). */
+  readonly chainSeq: number;
 }
 
 /** A change to write: a value (and optionally a comment) to set, or `value: undefined` to delete. */
@@ -109,6 +111,7 @@ interface OpenedEntry {
   readonly author: Uint8Array;
   readonly createdAt: number;
   readonly generation: number;
+  readonly chainSeq: number;
   readonly entry: EntryBody | undefined;
 }
 
@@ -204,6 +207,7 @@ export class Entries {
       author: header.author,
       createdAt: header.createdAt,
       generation: header.team?.generation ?? 0,
+      chainSeq: header.team?.chainSeq ?? 0,
     };
     if ((header.flags & FLAG_TOMBSTONE) !== 0) return { ...meta, entry: undefined };
     try {

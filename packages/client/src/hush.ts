@@ -3,12 +3,14 @@
  * `Hush.open` loads an identity and its verified state from a home directory. The
  * namespaces (`teams`, `messages`, `snippets`, `kv`, `devices`, `recovery`, `outbox`) and
  * `watch()` come from `HushBase` (base.ts); the browser entry has the same, over its own
- * platform (browser/hush.ts). `secrets` (which reads and writes .env files) and `files`
- * (streams from and to the file system) are Node's alone.
+ * platform (browser/hush.ts). `secrets` (which reads and writes .env files), `grants` (which
+ * secrets an agent's MCP server may use) and `files` (streams from and to the file system)
+ * are Node's alone.
  */
 import { HushBase } from './base.js';
 import type { Ctx } from './context.js';
 import { Files } from './files.js';
+import { Grants } from './grants.js';
 import {
   initCtx,
   joinDeviceCtx,
@@ -42,10 +44,13 @@ export class Hush extends HushBase {
   readonly secrets: Secrets;
   /** Encrypted files of any size, to teams and members. */
   readonly files: Files;
+  /** Agent secret grants: which environments an agent's MCP server may run commands with. */
+  readonly grants: Grants;
 
   private constructor(ctx: Ctx) {
     super(ctx);
     this.secrets = new Secrets(ctx, this.teams, this.messages);
+    this.grants = new Grants(ctx, this.teams, this.messages);
     this.files = new Files(ctx, this.teams, this.messages);
   }
 

@@ -73,6 +73,10 @@
  * hush.kv.get(key, { team? }): KvEntry  /  list({ team? }): KvEntry[]
  * hush.kv.delete(key, { team?, ifVersion? }): WriteResult
  * hush.kv.watch({ team?, keys?, signal? }): AsyncIterable<KvEvent>
+ * hush.grants.allow(agent, { team?, envs? }): SecretGrant    // human owner/admin; envs default [development]
+ * hush.grants.revoke(agent, { team?, envs? }): SecretGrant   // envs default: all (the grant is deleted)
+ * hush.grants.get(agent?, { team? }): SecretGrant           // as a reader judges it; default: oneself
+ * runMasked(argv, { env, mask, timeoutMs, maxOutputBytes, cwd?, signal? }): MaskedRunResult   // bounded, masked capture
  * parseDotenv(text): DotenvEntry[]  /  serializeDotenv(entries): string   // sync
  *
  * hush.outbox.list(): OutboxEntry[]
@@ -152,6 +156,9 @@ export {
   type KvSetOptions,
   type KvWatchOptions,
 } from './kv.js';
+export { GRANT_PREFIX, type GrantOptions, type SecretGrant } from './grants.js';
+export { Masker, MASK, maskStream, MIN_MASKED, type MaskOptions } from './node/mask.js';
+export { runMasked, type MaskedRunOptions, type MaskedRunResult } from './node/masked-run.js';
 export { writeFileAtomic } from './node/atomic.js';
 export { fileStorage } from './node/file-storage.js';
 export type { NodePlatformOptions } from './node/platform.js';

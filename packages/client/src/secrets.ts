@@ -40,7 +40,8 @@ function checkName(name: string): void {
     );
 }
 
-function environmentOf(scope: SecretScope): string {
+/** The environment a scope names (default `development`), checked. */
+export function environmentOf(scope: SecretScope): string {
   const env = scope.env ?? DEFAULT_ENVIRONMENT;
   // eslint-disable-next-line no-control-regex
   if (env === '' || utf8(env).length > 128 || /[\u0000-\u001f\u007f]/.test(env))

@@ -27,6 +27,8 @@ export function usage(message: string): ToolError {
 const KINDS: Readonly<Record<string, { label: string; hint: string }>> = {
   USAGE: { label: 'invalid request', hint: '' },
   AUTH: { label: 'not allowed', hint: 'ask a human to check this agent’s role in the team' },
+  /** No secret grant for what secret_run was asked (the message names the command). */
+  GRANT: { label: 'not allowed', hint: '' },
   NETWORK: {
     label: 'relay unreachable',
     hint: 'try again later; a message sent now is queued and delivered once the relay is back',

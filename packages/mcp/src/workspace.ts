@@ -2,9 +2,10 @@
  * The workspace: the folder `hush mcp` serves (its working directory, or `--workspace`).
  * A model names files relative to it; every such path must stay inside it, on the real
  * path (after symlinks), and may never reach the hush home, which holds the agent's keys.
+ * Files are read through `file` and written through `destination`.
  */
-import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ToolError, usage } from './errors.js';
 
 /** Whether `child` is `parent` or below it (both absolute and normalised). */
@@ -49,18 +50,81 @@ export class Workspace {
    * const file = await ws.file('src/app.ts'); // '/home/me/proj/src/app.ts'
    */
   async file(path: string): Promise<string> {
+    const target = await real(this.#lexical(path));
+    if (target === undefined) throw new ToolError('NOT_FOUND', `no file ${path} in the workspace`);
+    this.#inside(path, target);
+    if (!(await stat(target)).isFile()) throw usage(`${path} is not a regular file`);
+    return target;
+  }
+
+  /**
+   * The absolute path a tool may write a file to: the same rules as `file` for the path
+   * and for every folder above it that exists (folders that do not exist yet are created,
+   * inside the workspace). An existing symlink is followed only to a target inside the
+   * workspace (that target is written); a folder, or anything but a regular file, is
+   * refused, and so is a leftover `<path>.hush-part` that is not a regular file (a
+   * download writes there first).
+   * @example
+   * const out = await ws.destination('downloads/report.pdf'); // '/home/me/proj/downloads/report.pdf'
+   */
+  async destination(path: string): Promise<string> {
+    const lexical = this.#lexical(path);
+    if (lexical === this.root) throw usage('give a file path, not the workspace itself');
+    const target = await real(lexical);
+    if (target !== undefined) {
+      this.#inside(path, target);
+      if (!(await stat(target)).isFile())
+        throw usage(`${path} is not a regular file: name the file to write`);
+      await this.#noLinkedPart(path, target);
+      return target;
+    }
+    const exists = (p: string) =>
+      lstat(p).then(
+        () => true,
+        () => false,
+      );
+    if (await exists(lexical)) throw usage(`${path} is a symlink to nothing: name another path`);
+    let dir = dirname(lexical);
+    const missing: string[] = [];
+    let found: string | undefined;
+    while ((found = await real(dir)) === undefined) {
+      if (await exists(dir)) throw usage(`${path}: ${dir} is a symlink to nothing`);
+      missing.unshift(basename(dir));
+      dir = dirname(dir);
+    }
+    this.#inside(path, found);
+    if (!(await stat(found)).isDirectory()) throw usage(`${path}: ${dir} is not a folder`);
+    const parent = join(found, ...missing);
+    if (missing.length > 0) await mkdir(parent, { recursive: true });
+    const out = join(parent, basename(lexical));
+    await this.#noLinkedPart(path, out);
+    return out;
+  }
+
+  /** A path a tool gave, resolved without following links; refuses `..` and the outside. */
+  #lexical(path: string): string {
     if (path === '' || path.includes('\0')) throw usage('give a file path');
     if (path.split(/[\\/]/).includes('..'))
       throw usage(`${path}: paths may not contain "..": name the file relative to the workspace`);
     const lexical = resolve(this.root, path);
     if (!within(this.root, lexical)) throw usage(`${path} is outside the workspace ${this.root}`);
-    const target = await real(lexical);
-    if (target === undefined) throw new ToolError('NOT_FOUND', `no file ${path} in the workspace`);
+    return lexical;
+  }
+
+  /** Refuses a real path outside the workspace or inside the hush home. */
+  #inside(path: string, target: string): void {
     if (!within(this.root, target))
       throw usage(`${path} leads outside the workspace (a symlink to ${target})`);
     if (this.home !== undefined && within(this.home, target))
-      throw usage(`${path} is in the hush home, which holds this agent's keys: it is never shared`);
-    if (!(await stat(target)).isFile()) throw usage(`${path} is not a regular file`);
-    return target;
+      throw usage(
+        `${path} is in the hush home, which holds this agent's keys: no tool reads or writes there`,
+      );
+  }
+
+  /** Refuses a `<out>.hush-part` that a download would write through (a link, a folder). */
+  async #noLinkedPart(path: string, out: string): Promise<void> {
+    const part = await lstat(`${out}.hush-part`).catch(() => undefined);
+    if (part && !part.isFile())
+      throw usage(`${path}.hush-part exists and is not a regular file: remove it first`);
   }
 }

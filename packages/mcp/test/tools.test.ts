@@ -1,6 +1,7 @@
 /**
  * What a client sees of the server besides the happy path: the tool list with its
- * annotations and schemas, paths that leave the workspace, and failures that come back as
+ * annotations and schemas (the kv, file and secret tools are exercised in data.test.ts and
+ * secrets.test.ts), paths that leave the workspace, and failures that come back as
  * one-line tool errors (bad arguments, unknown objects, a dead relay), never as stacks.
  */
 import assert from 'node:assert/strict';
@@ -22,6 +23,24 @@ const EXPECTED = {
   share_code: 'add',
   list_snippets: 'read',
   get_snippet: 'read',
+  kv_get: 'read',
+  kv_set: 'replace',
+  kv_list: 'read',
+  kv_delete: 'replace',
+  file_upload: 'add',
+  file_list: 'read',
+  file_download: 'replace',
+  secret_names: 'read',
+  secret_run: 'run',
+} as const;
+
+/** readOnly, destructive, idempotent, openWorld, per kind of tool. */
+const HINTS = {
+  read: [true, false, true, false],
+  add: [false, false, false, false],
+  mark: [false, false, true, false],
+  replace: [false, true, true, false],
+  run: [false, true, false, true],
 } as const;
 
 describe('tools, paths and errors', () => {
@@ -53,10 +72,11 @@ describe('tools, paths and errors', () => {
       const kind = EXPECTED[t.name as keyof typeof EXPECTED];
       const a = t.annotations;
       assert.ok(a && t.title && t.description && t.description.length > 60, t.name);
-      assert.equal(a.readOnlyHint, kind === 'read', `${t.name} readOnlyHint`);
-      assert.equal(a.destructiveHint, false, `${t.name} destructiveHint`);
-      assert.equal(a.idempotentHint, kind !== 'add', `${t.name} idempotentHint`);
-      assert.equal(a.openWorldHint, false, `${t.name} openWorldHint`);
+      assert.deepEqual(
+        [a.readOnlyHint, a.destructiveHint, a.idempotentHint, a.openWorldHint],
+        HINTS[kind],
+        `${t.name} annotations`,
+      );
       assert.equal(t.inputSchema.type, 'object');
       assert.equal(t.outputSchema?.type, 'object', `${t.name} has an output schema`);
     }

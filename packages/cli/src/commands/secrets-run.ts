@@ -6,9 +6,8 @@
  * filter unless `--no-mask`; its exit code and a fatal signal are passed on.
  */
 import type { Command } from 'commander';
-import { globals, openHush, warnings } from '../context.js';
+import { globals, openHush, sdk, warnings } from '../context.js';
 import { usage } from '../errors.js';
-import { MIN_MASKED } from '../mask.js';
 import { note } from '../output.js';
 import { endLike, runCommand } from '../runner.js';
 import { scopeOf, scopeOptions, type ScopeOptions } from '../scope.js';
@@ -50,6 +49,7 @@ Examples:
       const env: NodeJS.ProcessEnv = { ...process.env, ...values };
       delete env.HUSH_PASSPHRASE;
       // With nothing long enough to mask, the command may as well have the terminal.
+      const { MIN_MASKED } = await sdk();
       const masking = o.mask && secretValues.some((v) => Buffer.byteLength(v) >= MIN_MASKED);
       const ending = await runCommand(argv, { env, mask: masking ? secretValues : undefined });
       await endLike(ending);

@@ -70,3 +70,17 @@ export const ADD = {
 
 /** Sets a mark that a repeat leaves as it is (read, acknowledged). */
 export const MARK = { ...ADD, idempotentHint: true } as const;
+
+/**
+ * Replaces or deletes what is there (a key's value, a file in the workspace); doing it
+ * again with the same arguments changes nothing more.
+ */
+export const REPLACE = { ...ADD, destructiveHint: true, idempotentHint: true } as const;
+
+/** Runs a command of the model's choosing: it may do anything, anywhere. */
+export const RUN = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: false,
+  openWorldHint: true,
+} as const;

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Masker } from '../src/mask.js';
+import { Masker } from '../src/node/mask.js';
 
 function run(values: string[], writes: string[]): { out: string; after: string[] } {
   const m = new Masker(values);
@@ -57,6 +57,15 @@ describe('masking filter', () => {
 
   it('releases held bytes at the end of the stream', () => {
     assert.equal(run(['s3cr3t-value'], ['ends with s3cr3t-val']).out, 'ends with s3cr3t-val');
+  });
+
+  it("with partialAtEnd 'mask', the start of a value left at the end is masked", () => {
+    const m = new Masker(['s3cr3t-value'], { partialAtEnd: 'mask' });
+    const first = m.push(Buffer.from('done; s3cr3t-va'));
+    assert.equal(Buffer.concat([first, m.end()]).toString(), 'done; *****');
+    const plain = new Masker(['s3cr3t-value'], { partialAtEnd: 'mask' });
+    const text = Buffer.concat([plain.push(Buffer.from('nothing held\n')), plain.end()]);
+    assert.equal(text.toString(), 'nothing held\n', 'nothing held, nothing masked');
   });
 
   it('prefers the longest value when one starts another', () => {

@@ -6,7 +6,12 @@
  * A stream arrives in arbitrary pieces, so a value can be split across two writes. The
  * filter holds back only a tail that could still begin a value (it equals the start of one)
  * and releases it as soon as it cannot, or at the end of the stream: no byte of a value is
- * ever written, and bytes that cannot be part of one are never delayed.
+ * ever written, and bytes that cannot be part of one are never delayed. What is held back at
+ * the end was the start of a value that never completed: `hush secrets run` writes it out
+ * (it is ordinary output); `partialAtEnd: 'mask'` masks it instead, for output that goes
+ * in front of a model (the MCP server's `secret_run`).
+ *
+ * Shared by `hush secrets run` (packages/cli/src/runner.ts) and `secret_run` (masked-run.ts).
  */
 import { Transform } from 'node:stream';
 
@@ -16,13 +21,30 @@ export const MASK = Buffer.from('*****');
 /** Values shorter than this many bytes are not masked. */
 export const MIN_MASKED = 4;
 
+/** Options of a Masker. */
+export interface MaskOptions {
+  /**
+   * What `end` does with a held-back tail (the start of a value the stream never finished):
+   * `release` writes it (the default), `mask` replaces it with the mask.
+   */
+  readonly partialAtEnd?: 'release' | 'mask';
+}
+
 /** A stateful masker for one stream. */
 export class Masker {
   /** Values as bytes, longest first. */
   readonly #patterns: Buffer[];
+  readonly #maskPartial: boolean;
   #held: Buffer = Buffer.alloc(0);
 
-  constructor(values: Iterable<string>) {
+  /**
+   * @example
+   * const m = new Masker(['hunter22']);
+   * m.push(Buffer.from('pw=hunt')); // 'pw=' (the rest could begin the value)
+   * m.end(); // 'hunt'
+   */
+  constructor(values: Iterable<string>, opts: MaskOptions = {}) {
+    this.#maskPartial = opts.partialAtEnd === 'mask';
     const unique = new Set<string>();
     for (const v of values) if (Buffer.byteLength(v) >= MIN_MASKED) unique.add(v);
     this.#patterns = [...unique].map((v) => Buffer.from(v)).sort((a, b) => b.length - a.length);
@@ -38,11 +60,13 @@ export class Masker {
     return this.#scan(this.#held.length > 0 ? Buffer.concat([this.#held, chunk]) : chunk, false);
   }
 
-  /** The end of the stream: releases what was held back. */
+  /** The end of the stream: releases (or, with `partialAtEnd: 'mask'`, masks) what was held back. */
   end(): Buffer {
     const rest = this.#held;
     this.#held = Buffer.alloc(0);
-    return rest.length > 0 ? this.#scan(rest, true) : rest;
+    if (rest.length === 0) return rest;
+    // What is held is always a proper prefix of some value (see #scan).
+    return this.#maskPartial ? MASK : this.#scan(rest, true);
   }
 
   /**
