@@ -71,9 +71,11 @@ function principalOf(r: Result): string {
 
 /** state.json without the session tokens (which a sign-in may renew at any time). */
 function verifiedState(home: string): Omit<StateData, 'refreshToken' | 'accessToken'> {
-  const s = JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')) as StateData;
-  const { refreshToken: _r, accessToken: _a, accessExpiresAt: _e, ...rest } = s;
-  return rest;
+  const s = JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')) as Partial<StateData>;
+  delete s.refreshToken;
+  delete s.accessToken;
+  delete s.accessExpiresAt;
+  return s as StateData;
 }
 
 /**
