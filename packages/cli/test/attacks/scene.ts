@@ -31,6 +31,8 @@ export interface Scene extends TeamOfTwo {
   readonly aliceId: string;
   /** A scratch directory for files, removed at the end. */
   readonly work: string;
+  /** The relay's data directory (its SQLite database and blob files). */
+  readonly dataDir: string;
   /** Switches every proxy hook off: the relay's answers pass through unchanged. */
   honest(): void;
 }
@@ -46,6 +48,7 @@ export function attackScene(opts: { serverArgs?: string[] } = {}): Scene {
     s.server = await harness.spawnServer(storage, opts.serverArgs ?? []);
     s.proxy = await startProxy(s.server.url);
     s.work = tempDir('attack-work');
+    s.dataDir = storage.dataDir;
     Object.assign(s, await teamOfTwo(s.server.url, s.proxy.url));
     s.aliceId = principalOf(ok(await hush(s.alice, ['whoami', '--json']), 'alice whoami'));
     s.honest = () => {
