@@ -87,8 +87,12 @@ describe('attack class 4: stream chunks', () => {
       noFile(out);
       assert.deepEqual(readdirSync(join(s.bob, 'downloads')), [], `${what}: no download journal`);
       // Without --out the file would land in the working directory under its name.
-      refusals.push(await refused(s.bob, ['file', 'get', 'a.bin'], /does not verify/, { cwd: dl }));
-      assert.deepEqual(readdirSync(dl), [], `${what}: nothing in the working directory`);
+      if (refusals.length === 1) {
+        refusals.push(
+          await refused(s.bob, ['file', 'get', 'a.bin'], /does not verify/, { cwd: dl }),
+        );
+        assert.deepEqual(readdirSync(dl), [], `${what}: nothing in the working directory`);
+      }
     }
     s.honest();
     await honestly(s.bob, ['file', 'get', 'a.bin', '--out', out], refusals);
