@@ -53,7 +53,10 @@ function decodeLinks(r: LinksAnswer, since: number, what: string): Uint8Array[] 
   }
 }
 
-/** Checks fetched links (starting at the pinned seq) against the stored pinned link. */
+/**
+ * Checks fetched links (starting at the pinned seq) against the stored pinned link; `what`
+ * names the chain in errors (its kind and the start of its id).
+ */
 function checkPinned(rec: ChainRecord, fetched: Uint8Array[], what: string): Uint8Array[] {
   const [first, ...rest] = fetched;
   if (first === undefined)
@@ -178,7 +181,7 @@ export class Chains {
     let st: PrincipalState;
     try {
       if (rec && known) {
-        const rest = checkPinned(rec, fetched, 'principal');
+        const rest = checkPinned(rec, fetched, `principal ${key.slice(0, 8)}`);
         for (const l of rest) await known.apply(this.b, l);
         st = known;
         rec.links.push(...rest.map(b64));
@@ -257,8 +260,8 @@ export class Chains {
     try {
       if (rec && known) {
         const rest = preview
-          ? checkPinned(rec, fetched.slice(rec.pin.seq), 'team')
-          : checkPinned(rec, fetched, 'team');
+          ? checkPinned(rec, fetched.slice(rec.pin.seq), `team ${key.slice(0, 8)}`)
+          : checkPinned(rec, fetched, `team ${key.slice(0, 8)}`);
         for (const l of rest) {
           await this.#principalsFor(api, l, session);
           await known.apply(this.b, l, this.resolve);

@@ -293,15 +293,27 @@ export class Messages {
     }
   }
 
-  /** The author of an envelope, synced before its signature is checked. */
-  async #prefetchAuthor(envelope: string, session: Set<string>): Promise<void> {
+  /**
+   * The author of an envelope, synced before its signature is checked. `what` names the
+   * object in errors. An author the relay does not know is the envelope's failure (a relay
+   * that alters the author field must not pass for a missing resource).
+   */
+  async #prefetchAuthor(envelope: string, session: Set<string>, what: string): Promise<void> {
     let author: Uint8Array;
     try {
       author = decodeHeader(splitEnvelope(fromBase64url(envelope)).header).author;
     } catch (e) {
-      throw verificationFailure(e, 'an envelope from the relay is malformed');
+      throw verificationFailure(e, what);
     }
-    await this.ctx.chains.syncPrincipal(this.ctx.api, author, session);
+    try {
+      await this.ctx.chains.syncPrincipal(this.ctx.api, author, session);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      throw new VerificationError(
+        'unknown-signer',
+        `${what}: its author is not known to the relay`,
+      );
+    }
   }
 
   /** Step 5 for one team: fetches objects after the cursor, verifies each, caches it. */
@@ -333,7 +345,11 @@ export class Messages {
           envelope: o.envelope,
         };
         checkNextVersion(newest, item);
-        await this.#prefetchAuthor(o.envelope, session);
+        await this.#prefetchAuthor(
+          o.envelope,
+          session,
+          `team object ${o.objectId} does not verify`,
+        );
         await this.#openTeam(teamId, item, ctx.b);
         newest.set(item.objectId, item.version);
         rec.objects.push(item);
@@ -367,7 +383,11 @@ export class Messages {
           acked: d.acked === true,
           envelope: d.envelope,
         };
-        await this.#prefetchAuthor(d.envelope, session);
+        await this.#prefetchAuthor(
+          d.envelope,
+          session,
+          `direct message ${d.objectId} does not verify`,
+        );
         try {
           await this.#openDirect(item, ctx.b);
           inbox.items.push(item);

@@ -48,10 +48,14 @@ export type RequestTamper = (method: string, path: string, body: Buffer) => Buff
  */
 export type Stall = (method: string, path: string) => number | undefined;
 
-/** Decides, per request, to answer without forwarding (a dead or refusing relay). */
+/**
+ * Decides, per request, to answer without forwarding (a dead or refusing relay, or one that
+ * makes up an answer); `query` is the raw query string (without `?`).
+ */
 export type Block = (
   method: string,
   path: string,
+  query: string,
 ) => { status: number; body?: unknown } | 'drop' | undefined;
 
 /** A running proxy. */
@@ -67,8 +71,8 @@ export interface Proxy {
   block: Block | undefined;
   /** Untouched answers: cut the body after N bytes and hold the connection open. */
   stall: Stall | undefined;
-  /** Every request seen, in order (method and path without the query). */
-  readonly seen: { method: string; path: string }[];
+  /** Every request seen, in order (method, path, and the raw query string apart). */
+  readonly seen: { method: string; path: string; query: string }[];
   close(): Promise<void>;
 }
 
@@ -98,8 +102,8 @@ export async function startProxy(target: string): Promise<Proxy> {
     void (async () => {
       const method = req.method ?? 'GET';
       const [path = '', query = ''] = (req.url ?? '').split('?');
-      proxy.seen.push({ method, path });
-      const blocked = proxy.block?.(method, path);
+      proxy.seen.push({ method, path, query });
+      const blocked = proxy.block?.(method, path, query);
       if (blocked === 'drop') {
         req.socket.destroy();
         return;
