@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every bench/*.bench.mjs (or those whose name contains argv[2]) and writes
+// Runs every bench/*.bench.mjs (or the one named argv[2], else those whose name contains it) and writes
 // docs/BENCHMARKS.md: how to reproduce, the machine, then one table per bench. Numbers live
 // only in that file. With a filter, the sections of benches not run are kept as they were.
 import { execFileSync } from 'node:child_process';
@@ -62,9 +62,15 @@ function ratioOf(row) {
 
 const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** The machine in one line, carried by each section (sections of other runs keep theirs). */
+function machineLine() {
+  const m = new Map(machine());
+  return `${m.get('CPU')}, ${m.get('Cores')} cores, ${m.get('Memory')}, Node.js ${process.version}`;
+}
+
 function section(name, result, date) {
   const lines = [`<!-- bench:${name} -->`, `## ${result.title}`, ''];
-  lines.push(`\`bench/${name}.bench.mjs\`, measured ${date}.`, '');
+  lines.push(`\`bench/${name}.bench.mjs\`, measured ${date} on ${machineLine()}.`, '');
   if (result.rows.length > 0) {
     lines.push(
       '| metric | hush | peer (name) | ratio | note |',
@@ -99,7 +105,8 @@ const names = readdirSync(benchDir)
   .filter((f) => f.endsWith('.bench.mjs'))
   .map((f) => f.slice(0, -'.bench.mjs'.length))
   .sort();
-const selected = names.filter((n) => n.includes(filter));
+// A filter naming one bench exactly runs only that one (`server`, not also `server-sse-idle`).
+const selected = names.includes(filter) ? [filter] : names.filter((n) => n.includes(filter));
 if (selected.length === 0) {
   console.error(`no bench matches "${filter}" (have: ${names.join(', ')})`);
   process.exit(1);
@@ -136,7 +143,8 @@ const header = [
   'Every peer figure is measured in the same run as the hush figure next to it. A ratio above',
   '1 means hush is better (faster, or more operations per second).',
   '',
-  `Last run: ${date}.`,
+  'Each section names the date, machine and load of its own run; the table below is the',
+  `machine of the latest run (${date}).`,
   '',
   '| machine | |',
   '| --- | --- |',
