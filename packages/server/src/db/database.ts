@@ -99,9 +99,11 @@ export async function openDatabase(opts: {
   let pool: pg.Pool | undefined;
   if (opts.databaseUrl) {
     dialect = 'postgres';
+    // Each request holds a connection for its reads while a batch holds one for its
+    // transaction: with 10, writes under load waited for a connection of the pool.
     pool = new pg.Pool({
       connectionString: opts.databaseUrl,
-      max: 10,
+      max: 20,
       connectionTimeoutMillis: 5000,
     });
     // An idle client losing its connection (database restart) must not crash the process.

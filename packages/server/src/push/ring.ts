@@ -22,8 +22,21 @@ export function eventFrame(id: number, type: string, data: string): string {
   return `id: ${id}\nevent: ${type}\ndata: ${data}\n\n`;
 }
 
+/** Most bytes of frames joined into one shared chunk. */
+const SHARED_MAX = 64 * 1024;
+
+/** The frames of a run of rows of one team, encoded once for every connection following it. */
+export interface TeamChunk {
+  readonly team: string;
+  readonly bytes: Buffer;
+  /** Id of the run's last row. */
+  readonly lastId: number;
+}
+
 export class EventRing {
   #rows: EventRow[] = [];
+  /** The last shared chunk asked for, by start position (cleared when positions move). */
+  #memo: { readonly from: number; readonly chunk: TeamChunk | undefined } | undefined;
   /** Index of the oldest live row in #rows (trimmed rows are compacted away lazily). */
   #start = 0;
   #bytes = 0;
@@ -42,6 +55,7 @@ export class EventRing {
 
   /** Empties the window and restarts it at `at` (the newest committed id). */
   reset(at: number): void {
+    this.#memo = undefined;
     this.#rows = [];
     this.#start = 0;
     this.#bytes = 0;
@@ -51,6 +65,7 @@ export class EventRing {
 
   /** Appends rows read as `id > top order by id`: they continue the window without a gap. */
   append(rows: readonly EventRow[]): void {
+    if (rows.length > 0) this.#memo = undefined;
     for (const r of rows) {
       if (r.id <= this.top) continue;
       this.#rows.push(r);
@@ -102,5 +117,37 @@ export class EventRing {
 
   at(i: number): EventRow {
     return this.#rows[i] as EventRow;
+  }
+
+  /**
+   * When every row from position `from` to the end names one team and no principal, their
+   * frames joined and encoded once: every connection following that team writes exactly
+   * these bytes (a row naming no principal is never a membership or revocation event of
+   * the connection's own principal). Under load, one batch's events go to every subscriber
+   * of the team as the same buffer instead of being encoded once per connection.
+   */
+  teamChunk(from: number): TeamChunk | undefined {
+    if (this.#memo?.from === from) return this.#memo.chunk;
+    let chunk: TeamChunk | undefined;
+    const end = this.#rows.length;
+    const first = this.#rows[from];
+    if (first?.teamId && first.principalId === null) {
+      let text = '';
+      let i = from;
+      for (; i < end; i++) {
+        const r = this.#rows[i] as EventRow;
+        if (r.teamId !== first.teamId || r.principalId !== null) break;
+        text += r.frame;
+        if (text.length > SHARED_MAX) break;
+      }
+      if (i === end)
+        chunk = {
+          team: first.teamId,
+          bytes: Buffer.from(text),
+          lastId: (this.#rows[end - 1] as EventRow).id,
+        };
+    }
+    this.#memo = { from, chunk };
+    return chunk;
   }
 }

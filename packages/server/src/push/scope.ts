@@ -7,6 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import { hashToken } from '../auth/tokens.js';
+import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import { eventFrame, type EventRow } from './ring.js';
 
@@ -53,20 +54,22 @@ export async function newestEventId(db: Kysely<Database>): Promise<number> {
   return Number(row?.max ?? 0);
 }
 
+const rowsAfter = prepared(2, (db, after: number, limit: number) =>
+  db
+    .selectFrom('events')
+    .select(['id', 'team_id', 'principal_id', 'type', 'data'])
+    .where('id', '>', after)
+    .orderBy('id')
+    .limit(limit),
+);
+
 /** Every committed event with `after < id`, in id order, at most `limit` (all scopes). */
 export async function eventsAfter(
   db: Kysely<Database>,
   after: number,
   limit: number,
 ): Promise<EventRow[]> {
-  const rows = await db
-    .selectFrom('events')
-    .select(['id', 'team_id', 'principal_id', 'type', 'data'])
-    .where('id', '>', after)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-  return rows.map(toEventRow);
+  return (await rowsAfter.all(db, after, limit)).map(toEventRow);
 }
 
 /** The principal's events and its teams' events with `after < id <= upTo`, in id order. */

@@ -21,7 +21,7 @@ export type EndReason = 'shutdown' | 'revoked' | 'expired' | 'unavailable';
 
 /** The writable side of a connection (a `ServerResponse` satisfies it). */
 export interface Sink {
-  write(chunk: string): boolean;
+  write(chunk: string | Uint8Array): boolean;
   end(chunk?: string): unknown;
   destroy(): unknown;
   once(event: 'drain' | 'close', listener: () => void): unknown;
@@ -129,7 +129,7 @@ export class EventStream {
     this.host.remove(this);
   }
 
-  #write(chunk: string): void {
+  #write(chunk: string | Uint8Array): void {
     // Writing after end() would emit an error on the response: never do it.
     if (this.#closed || this.sink.write(chunk)) return;
     this.#blocked = true;
@@ -195,6 +195,13 @@ export class EventStream {
     let check = false;
     const end = ring.end;
     let i = ring.indexAfter(this.#scanned);
+    const shared = i < end ? ring.teamChunk(i) : undefined;
+    if (shared && this.teams.has(shared.team)) {
+      this.#write(shared.bytes);
+      this.#last = shared.lastId;
+      this.#scanned = Math.max(shared.lastId, ring.top);
+      return false;
+    }
     for (; i < end && !this.#blocked; i++) {
       const row = ring.at(i);
       this.#scanned = row.id;

@@ -17,9 +17,17 @@ import {
   type PrincipalResolver,
 } from '@hush/core';
 import type { Kysely } from 'kysely';
+import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 
 type Db = Kysely<Database>;
+
+const principalHead = prepared(1, (db, id: string) =>
+  db.selectFrom('principals').select('head_seq').where('id', '=', id),
+);
+const teamHead = prepared(1, (db, id: string) =>
+  db.selectFrom('teams').select('head_seq').where('id', '=', id),
+);
 
 export class ChainStore {
   readonly #principals = new Map<string, PrincipalState>();
@@ -47,11 +55,7 @@ export class ChainStore {
 
   /** The verified principal chain (cached for reads), or undefined when unknown. */
   async principal(id: string): Promise<PrincipalState | undefined> {
-    const head = await this.db
-      .selectFrom('principals')
-      .select('head_seq')
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const head = await principalHead.first(this.db, id);
     if (!head) return undefined;
     const cached = this.#principals.get(id);
     if (cached && cached.seq === head.head_seq) return cached;
@@ -101,11 +105,7 @@ export class ChainStore {
 
   /** The verified team chain (cached for reads), or undefined when unknown. */
   async team(id: string): Promise<TeamState | undefined> {
-    const head = await this.db
-      .selectFrom('teams')
-      .select('head_seq')
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const head = await teamHead.first(this.db, id);
     if (!head) return undefined;
     const cached = this.#teams.get(id);
     if (cached && cached.seq === head.head_seq) return cached;
