@@ -7,7 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type * as ProxyModule from '../../client/dist/test/proxy.js';
@@ -112,9 +120,8 @@ describe('hush file resumes after being killed mid-transfer', () => {
     blobId = f?.blobId ?? '';
   });
 
-  it('a download killed mid-way continues from the last whole chunk written', async () => {
-    assert.ok(blobId, 'the upload test ran first');
-    const out = join(work, 'copy.bin');
+  /** Starts `hush file get` to `out` and SIGKILLs it once 32 verified chunks are written. */
+  async function killedDownload(out: string) {
     const part = `${out}.hush-part`;
     // The relay's answer stalls after 40 sealed chunks and a bit: the client writes what
     // verified (in 1 MiB batches) and then waits for bytes that never come.
@@ -130,6 +137,13 @@ describe('hush file resumes after being killed mid-transfer', () => {
     const killed = await get.done;
     proxy.stall = undefined;
     assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+  }
+
+  it('a download killed mid-way continues from the last whole chunk written', async () => {
+    assert.ok(blobId, 'the upload test ran first');
+    const out = join(work, 'copy.bin');
+    const part = `${out}.hush-part`;
+    await killedDownload(out);
     const have = statSync(part).size;
     assert.equal(have, 32 * CHUNK, 'whole verified chunks were written before the kill');
     assert.equal(existsSync(out), false, 'nothing at the target yet');
@@ -155,5 +169,25 @@ describe('hush file resumes after being killed mid-transfer', () => {
     assert.equal(got.sha256, sha);
     assert.equal(existsSync(part), false, 'the part file became the target');
     assert.deepEqual(readdirSync(join(alice, 'downloads')), [], 'the journal is gone');
+  });
+
+  it('a resumed download refuses a symbolic link planted at its part file', async () => {
+    assert.ok(blobId, 'the upload test ran first');
+    const out = join(work, 'linked.bin');
+    const part = `${out}.hush-part`;
+    await killedDownload(out);
+    const victim = join(work, 'victim.txt');
+    writeFileSync(victim, 'not to be overwritten');
+    rmSync(part);
+    symlinkSync(victim, part);
+    const r = await hush(alice, ['file', 'get', fileId, '--out', out]);
+    assert.equal(r.code, 8, r.stderr);
+    assert.match(r.stderr, /hush-part is a symbolic link: remove it/);
+    assert.equal(readFileSync(victim, 'utf8'), 'not to be overwritten');
+    assert.equal(existsSync(out), false, 'nothing at the target');
+    rmSync(part);
+    const again = await hush(alice, ['file', 'get', fileId, '--out', out]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok(readFileSync(out).equals(content), 'byte-identical');
   });
 });

@@ -4,7 +4,7 @@
  * path (after symlinks), and may never reach the hush home, which holds the agent's keys.
  * Files are read through `file` and written through `destination`.
  */
-import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ToolError, usage } from './errors.js';
 
@@ -45,7 +45,8 @@ export class Workspace {
   /**
    * The real path of a regular file a tool names: relative to the workspace, or absolute
    * inside it. Refuses `..` segments, paths outside the workspace (also through a symlink),
-   * the hush home, and anything that is not a regular file.
+   * the hush home (also a hard link to one of its files), and anything that is not a regular
+   * file.
    * @example
    * const file = await ws.file('src/app.ts'); // '/home/me/proj/src/app.ts'
    */
@@ -53,8 +54,24 @@ export class Workspace {
     const target = await real(this.#lexical(path));
     if (target === undefined) throw new ToolError('NOT_FOUND', `no file ${path} in the workspace`);
     this.#inside(path, target);
-    if (!(await stat(target)).isFile()) throw usage(`${path} is not a regular file`);
+    const st = await stat(target);
+    if (!st.isFile()) throw usage(`${path} is not a regular file`);
+    if (st.nlink > 1 && (await this.#inHome(st.dev, st.ino)))
+      throw usage(
+        `${path} is a hard link to a file of the hush home, which holds this agent's keys: no tool reads it`,
+      );
     return target;
+  }
+
+  /** Whether a file (device and inode) is one of the hush home's own files. */
+  async #inHome(dev: number, ino: number): Promise<boolean> {
+    if (this.home === undefined) return false;
+    const entries = await readdir(this.home, { recursive: true }).catch(() => [] as string[]);
+    for (const e of entries) {
+      const s = await lstat(join(this.home, e)).catch(() => undefined);
+      if (s?.isFile() && s.dev === dev && s.ino === ino) return true;
+    }
+    return false;
   }
 
   /**

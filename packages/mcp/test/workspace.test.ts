@@ -1,10 +1,18 @@
 /**
  * Workspace confinement on a real file system: every way out (`..`, absolute paths, file
- * and directory symlinks, the hush home) is refused; paths that stay inside are resolved to
+ * and directory symlinks, the hush home, hard links to its files) is refused; paths that stay inside are resolved to
  * their real path.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -28,6 +36,9 @@ describe('Workspace.file', () => {
     symlinkSync(join(outside, 'x.txt'), join(root, 'file-link.txt'));
     symlinkSync(outside, join(root, 'dir-link'));
     symlinkSync(join(root, '.hush'), join(root, 'keys'));
+    linkSync(join(root, '.hush', 'identity.json'), join(root, 'src', 'hard.json'));
+    writeFileSync(join(outside, 'shared.txt'), 's\n');
+    linkSync(join(outside, 'shared.txt'), join(root, 'src', 'shared.txt'));
     ws = await Workspace.open(root, join(root, '.hush'));
   });
   after(() => rmSync(base, { recursive: true, force: true }));
@@ -37,6 +48,8 @@ describe('Workspace.file', () => {
     assert.equal(await ws.file('./src/deep/b.ts'), join(root, 'src', 'deep', 'b.ts'));
     assert.equal(await ws.file(join(root, 'src', 'a.ts')), join(root, 'src', 'a.ts'));
     assert.equal(await ws.file('inside-link.ts'), join(root, 'src', 'a.ts'));
+    // A hard link to a file that is not the hush home's is an ordinary file.
+    assert.equal(await ws.file('src/shared.txt'), join(root, 'src', 'shared.txt'));
   });
 
   it('refuses every way out, naming why', async () => {
@@ -50,6 +63,7 @@ describe('Workspace.file', () => {
       ['dir-link/x.txt', /leads outside the workspace/],
       ['.hush/identity.json', /hush home/],
       ['keys/identity.json', /hush home/],
+      ['src/hard.json', /hard link to a file of the hush home/],
       ['src', /not a regular file/],
       ['', /give a file path/],
       ['src/a.ts\0.png', /give a file path/],

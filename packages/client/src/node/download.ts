@@ -8,7 +8,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import {
@@ -187,7 +187,7 @@ export async function downloadToFile(
   } as const;
   let start = 0;
   if (await findDownload(home, journal)) {
-    const have = await stat(part).then(
+    const have = await lstat(part).then(
       (s) => s.size,
       () => 0,
     );
@@ -196,7 +196,7 @@ export async function downloadToFile(
     await rm(part, { force: true });
     await saveDownload(home, journal);
   }
-  const fh = await open(part, start > 0 ? 'r+' : 'w', 0o600);
+  const fh = await openPart(part, start > 0);
   try {
     await fh.truncate(start * STREAM_CHUNK_SIZE);
     const hash = createHash('sha256');
@@ -242,6 +242,22 @@ export async function downloadToFile(
   await fsyncDir(dirname(out));
   await dropDownload(home, out);
   return { resumedAt: start * STREAM_CHUNK_SIZE };
+}
+
+/**
+ * Opens the part file for writing without following a symbolic link at its path, so a link
+ * planted there cannot redirect the plaintext to another file.
+ */
+async function openPart(part: string, resume: boolean): Promise<FileHandle> {
+  const { O_RDWR, O_CREAT, O_TRUNC, O_NOFOLLOW } = constants;
+  const flags = O_RDWR | O_NOFOLLOW | (resume ? 0 : O_CREAT | O_TRUNC);
+  return open(part, flags, 0o600).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ELOOP')
+      throw new LocalStateError(`${part} is a symbolic link: remove it, then run again`, {
+        cause: e,
+      });
+    throw new LocalStateError(`cannot open ${part} (${e.code ?? 'error'})`, { cause: e });
+  });
 }
 
 /**
