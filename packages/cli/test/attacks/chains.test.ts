@@ -5,13 +5,13 @@
  * actually happens, and docs/THREAT-MODEL.md states the limit.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { fromBase64url, sealTeamField, teamLink, toBase64url, utf8 } from '@hush/core';
 import type { StateData } from '../../../client/dist/src/state.js';
 import { cleanup, hush, tempDir } from '../helpers.js';
 import { b, headerOf, identityOf, teamKeyOf, teamStateOf } from './forge.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   attackScene,
   honestly,
@@ -37,9 +37,14 @@ interface Shown {
 
 describe('attack classes 8, 9, 10, 11: freshness, forks and removal', () => {
   const s = attackScene();
+  /** carol joins in class 8, is removed in class 10, and is served by a lying relay in 11. */
   const carol = tempDir('carol');
-  let carolProxy: Proxy;
+  let carolProxy: Proxy | undefined;
   let carolId = '';
+  after(async () => {
+    await carolProxy?.close();
+    cleanup(carol);
+  });
   const linksPath = () => `/v1/teams/${s.teamId}/links`;
   const show = (home: string) =>
     hush(home, ['team', 'show', 'core', '--json']).then(
@@ -93,8 +98,9 @@ describe('attack classes 8, 9, 10, 11: freshness, forks and removal', () => {
 
     // What hush cannot see: carol joins now, and the relay withholds versions 2 and 3, which
     // her device never saw. She is shown version 1 as the latest, and nothing is refused.
-    carolProxy = await startProxy(s.server.url);
-    ok(await hush(carol, ['init', '--name', 'carol', '--server', carolProxy.url]), 'carol');
+    const cp = await startProxy(s.server.url);
+    carolProxy = cp;
+    ok(await hush(carol, ['init', '--name', 'carol', '--server', cp.url]), 'carol');
     carolId = (
       JSON.parse(ok(await hush(carol, ['whoami', '--json']), 'who').stdout) as {
         principalId: string;
@@ -107,13 +113,13 @@ describe('attack classes 8, 9, 10, 11: freshness, forks and removal', () => {
       ]),
       'join',
     );
-    carolProxy.tamper = (m, p, body) => {
+    cp.tamper = (m, p, body) => {
       if (m !== 'GET' || p !== `/v1/teams/${s.teamId}/objects`) return undefined;
       const page = body as { objects: Row[] };
       return { ...page, objects: page.objects.filter((o) => o.seq !== v2.seq && o.seq !== v3.seq) };
     };
     assert.equal(ok(await hush(carol, ['kv', 'get', 'cfg']), 'withheld').stdout, '"one"\n');
-    carolProxy.tamper = undefined;
+    cp.tamper = undefined;
     assert.equal(ok(await hush(carol, ['kv', 'get', 'cfg']), 'honest').stdout, '"three"\n');
   });
 
@@ -148,13 +154,15 @@ describe('attack classes 8, 9, 10, 11: freshness, forks and removal', () => {
     assert.equal(headerOf(written).team?.generation, before, 'sealed under the old generation');
     s.honest();
     await honestly(s.bob, ['inbox'], [hidden, send]);
-    const after = await show(s.bob);
-    assert.equal(after.generation, before + 1);
-    assert.ok(!after.memberList.some((m) => m.name === 'carol'));
+    const now = await show(s.bob);
+    assert.equal(now.generation, before + 1);
+    assert.ok(!now.memberList.some((m) => m.name === 'carol'));
     ok(await hush(s.bob, ['send', 'core', 'after the removal']), 'send');
   });
 
   it('class 11: a removed member whom the relay keeps serving cannot read what was written after (exit 5)', async () => {
+    const cp = carolProxy;
+    assert.ok(cp, 'carol has her own proxy (class 8)');
     ok(await hush(s.alice, ['send', 'core', 'for the remaining members']), 'send');
     ok(await hush(s.alice, ['inbox']), 'alice caches everything');
     // The relay serves carol the team as it is now, as if she were still a member: the chain
@@ -168,7 +176,7 @@ describe('attack classes 8, 9, 10, 11: freshness, forks and removal', () => {
       return { objects, next: objects[objects.length - 1]?.seq ?? since };
     };
     const serve = (objects: (query: string) => unknown) => {
-      carolProxy.block = (m, p, query) => {
+      cp.block = (m, p, query) => {
         if (m !== 'GET') return undefined;
         if (p === '/v1/teams')
           return {
@@ -201,9 +209,8 @@ describe('attack classes 8, 9, 10, 11: freshness, forks and removal', () => {
     assert.ok(
       !leaked.includes('for the remaining members') && !leaked.includes('after the removal'),
     );
-    carolProxy.block = undefined;
+    cp.block = undefined;
     await honestly(carol, ['inbox'], refusal);
-    await carolProxy.close();
   });
 
   it('class 9: a forked chain is refused against the pin (exit 5); the two views are told apart by comparing chain heads', async () => {
@@ -262,7 +269,7 @@ describe('attack classes 8, 9, 10, 11: freshness, forks and removal', () => {
       assert.equal((await show(s.bob)).head, aliceView.head);
     } finally {
       s.honest();
-      cleanup(dave, carol);
+      cleanup(dave);
     }
   });
 });

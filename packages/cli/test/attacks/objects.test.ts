@@ -26,7 +26,7 @@ import {
   teamKeyOf,
   teamStateOf,
 } from './forge.js';
-import { attackScene, honestly, ok, pendingObjects, refused, type Row } from './scene.js';
+import { attackScene, honestly, noFile, ok, pendingObjects, refused, type Row } from './scene.js';
 
 type Page = { objects: Row[]; next: number };
 
@@ -252,6 +252,12 @@ describe('attack classes 3, 5, 6, 7, 12: objects', () => {
       ),
     );
     const names = await refused(s.bob, get, bad, { secrets: values });
+    // A pull to a file writes no file at all.
+    const pulled = join(s.work, 'pulled.env');
+    const pull = await refused(s.bob, ['secrets', 'pull', ...T, '--out', pulled], bad, {
+      secrets: values,
+    });
+    noFile(pulled);
     s.honest();
     ok(await hush(s.bob, get), 'bob verifies version 1');
 
@@ -274,7 +280,7 @@ describe('attack classes 3, 5, 6, 7, 12: objects', () => {
       },
     );
     s.honest();
-    const r = await honestly(s.bob, get, [names, version, team]);
+    const r = await honestly(s.bob, get, [names, pull, version, team]);
     assert.equal(r.stdout, 'pw-of-the-db-2\n');
     assert.equal(
       ok(await hush(s.bob, ['secrets', 'get', ...T, 'API_TOKEN']), 'api').stdout,
