@@ -29,7 +29,17 @@ if (selected.length === 0) {
   console.error('no test files found: run `npm run build` first');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...selected.sort()], {
-  stdio: 'inherit',
-});
+// Two test files at a time by default: most of a file's time is spent waiting on the
+// processes it starts (relays, the hush binary, fsync), so two keep both cores busy.
+// HUSH_TEST_CONCURRENCY=1 runs one file at a time.
+const concurrency = Number(process.env.HUSH_TEST_CONCURRENCY ?? 2);
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error('HUSH_TEST_CONCURRENCY must be a whole number of at least 1');
+  process.exit(2);
+}
+const r = spawnSync(
+  process.execPath,
+  ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...selected.sort()],
+  { stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);
