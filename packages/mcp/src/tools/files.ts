@@ -8,8 +8,15 @@ import type { FileInfo, Progress } from '@hush/client';
 import * as z from 'zod';
 import { ToolError } from '../errors.js';
 import { ADD, defineTool, READ, REPLACE, type ToolContext } from './tool.js';
-import { fromMatches } from './messages.js';
-import { principalRef, target, targetOf, teamRef, UNTRUSTED } from './shapes.js';
+import {
+  latestFrom,
+  listFilter,
+  principalRef,
+  target,
+  targetOf,
+  teamRef,
+  UNTRUSTED,
+} from './shapes.js';
 
 const fileInfo = z.object({
   id: z.string().describe('file id (base64url); the same for every version'),
@@ -106,19 +113,13 @@ const fileList = defineTool({
   description:
     'Verified files in your teams and sent to you directly, newest last, without their content: id, name, size, type, sender. Download one with file_download. ' +
     UNTRUSTED,
-  input: z.object({
-    team: z.string().optional().describe('only this team (id or name)'),
-    from: z.string().optional().describe('only from this member (principal id or display name)'),
-    limit: z.number().int().min(1).max(100).default(20).describe('the latest this many'),
-  }),
+  input: z.object(listFilter),
   output: z.object({ files: z.array(fileInfo), more: z.number().int() }),
   annotations: READ,
   run: async (a, { hush }) => {
-    const all = (await hush.files.list(a.team !== undefined ? { team: a.team } : {})).filter(
-      (f) => a.from === undefined || fromMatches(f, a.from),
-    );
-    const picked = all.slice(-a.limit);
-    return { files: picked.map(fileOut), more: all.length - picked.length };
+    const all = await hush.files.list(a.team !== undefined ? { team: a.team } : {});
+    const { picked, more } = latestFrom(all, a);
+    return { files: picked.map(fileOut), more };
   },
 });
 

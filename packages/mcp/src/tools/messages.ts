@@ -5,6 +5,7 @@ import { ToolError, usage } from '../errors.js';
 import { inboxOf, inboxSummary } from '../inbox.js';
 import { ADD, defineTool, MARK, READ } from './tool.js';
 import {
+  fromMatches,
   MESSAGE_TYPES,
   message,
   messageOut,
@@ -37,12 +38,6 @@ function replyTarget(hush: Hush, m: Message): string {
   const other = m.from.principalId !== me ? m.from.principalId : m.to?.find((p) => p !== me);
   if (!other) throw usage('say where the answer goes: team or member');
   return `@${other}`;
-}
-
-/** Whether a message or snippet is from `who` (principal id or display name, with or without @). */
-export function fromMatches(m: Pick<Message, 'from'>, who: string): boolean {
-  const w = who.replace(/^@/, '');
-  return m.from.principalId === w || m.from.name === w;
 }
 
 const sendMessage = defineTool({

@@ -6,7 +6,13 @@
  * goes through the SDK's masking filter (the one `hush secrets run` uses), and a value too
  * short to mask is not given to the command at all.
  */
-import { MIN_MASKED, runMasked, type Hush, type SecretGrant } from '@hush/client';
+import {
+  DEFAULT_ENVIRONMENT,
+  MIN_MASKED,
+  runMasked,
+  type Hush,
+  type SecretGrant,
+} from '@hush/client';
 import * as z from 'zod';
 import { ToolError } from '../errors.js';
 import { defineTool, READ, RUN } from './tool.js';
@@ -24,8 +30,6 @@ const scope = {
   team: z.string().optional().describe('team id or name; default: your only team'),
   env: z.string().optional().describe('environment, e.g. "production"; default "development"'),
 };
-
-const DEFAULT_ENV = 'development';
 
 function allowCommand(me: string, g: SecretGrant, env: string): string {
   return `hush agent allow-secrets ${me} --team ${g.team.name || g.team.id} --env ${env}`;
@@ -58,7 +62,7 @@ const secretNames = defineTool({
   annotations: READ,
   run: async (a, { hush }) => {
     const g = await hush.grants.get(undefined, a.team !== undefined ? { team: a.team } : {});
-    const env = a.env ?? DEFAULT_ENV;
+    const env = a.env ?? DEFAULT_ENVIRONMENT;
     const names = (await hush.secrets.list({ team: g.team.id, env })).map((s) => s.name);
     return {
       team: g.team,
@@ -112,7 +116,7 @@ const secretRun = defineTool({
   annotations: RUN,
   locking: 'self',
   run: async (a, ctx) => {
-    const env = a.env ?? DEFAULT_ENV;
+    const env = a.env ?? DEFAULT_ENVIRONMENT;
     const prepared = await ctx.session.exclusive(async (hush) => {
       const g = await hush.grants.get(undefined, a.team !== undefined ? { team: a.team } : {});
       if (!g.envs.includes(env))

@@ -146,3 +146,26 @@ export function sentOut(ref: MessageRef): z.output<typeof sent> {
     queued: ref.queued,
   };
 }
+
+/** The input of a listing of things members sent (snippets, files): by team, by sender, the latest. */
+export const listFilter = {
+  team: z.string().optional().describe('only this team (id or name)'),
+  from: z.string().optional().describe('only from this member (principal id or display name)'),
+  limit: z.number().int().min(1).max(100).default(20).describe('the latest this many'),
+};
+
+/** The latest `limit` of `all` sent by `from` (all, if unset), and how many more matched. */
+export function latestFrom<T extends Pick<Message, 'from'>>(
+  all: readonly T[],
+  a: { from?: string | undefined; limit: number },
+): { picked: T[]; more: number } {
+  const matching = all.filter((m) => a.from === undefined || fromMatches(m, a.from));
+  const picked = matching.slice(-a.limit);
+  return { picked, more: matching.length - picked.length };
+}
+
+/** Whether a message or snippet is from `who` (principal id or display name, with or without @). */
+export function fromMatches(m: Pick<Message, 'from'>, who: string): boolean {
+  const w = who.replace(/^@/, '');
+  return m.from.principalId === w || m.from.name === w;
+}

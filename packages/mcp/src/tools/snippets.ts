@@ -2,8 +2,9 @@
 import * as z from 'zod';
 import { usage } from '../errors.js';
 import { ADD, defineTool, READ } from './tool.js';
-import { fromMatches } from './messages.js';
 import {
+  latestFrom,
+  listFilter,
   sent,
   sentOut,
   snippet,
@@ -75,19 +76,13 @@ const listSnippets = defineTool({
   description:
     'Verified code snippets shared with you (in your teams or directly), newest last, without their content: id, title, language, path, lines, sender. Open one with get_snippet. ' +
     UNTRUSTED,
-  input: z.object({
-    team: z.string().optional().describe('only this team (id or name)'),
-    from: z.string().optional().describe('only from this member (principal id or display name)'),
-    limit: z.number().int().min(1).max(100).default(20).describe('the latest this many'),
-  }),
+  input: z.object(listFilter),
   output: z.object({ snippets: z.array(snippetInfo), more: z.number().int() }),
   annotations: READ,
   run: async (a, { hush }) => {
-    const all = (await hush.snippets.list(a.team !== undefined ? { team: a.team } : {})).filter(
-      (s) => a.from === undefined || fromMatches(s, a.from),
-    );
-    const picked = all.slice(-a.limit);
-    return { snippets: picked.map(snippetInfoOut), more: all.length - picked.length };
+    const all = await hush.snippets.list(a.team !== undefined ? { team: a.team } : {});
+    const { picked, more } = latestFrom(all, a);
+    return { snippets: picked.map(snippetInfoOut), more };
   },
 });
 

@@ -8,8 +8,8 @@ import type { Message } from '@hush/client';
 import * as z from 'zod';
 import { ToolError } from '../errors.js';
 import { defineTool, ADD, type ToolContext } from './tool.js';
-import { fromMatches, messageId } from './messages.js';
-import { MESSAGE_TYPES, message, messageOut, UNTRUSTED } from './shapes.js';
+import { messageId } from './messages.js';
+import { fromMatches, MESSAGE_TYPES, message, messageOut, UNTRUSTED } from './shapes.js';
 
 const MAX_SECONDS = 300;
 /** How often a long wait reports progress (which also keeps clients' timeouts from firing). */
