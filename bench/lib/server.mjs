@@ -75,14 +75,16 @@ export function newStorage(kind) {
 
 /**
  * Spawns a server on `storage` (several servers may use the same storage one after the
- * other). `args` are extra options; `nofile` raises the open-file limit of the process.
+ * other). `args` are extra options; `nofile` raises the open-file limit of the process;
+ * `nodeArgs` go to node itself (e.g. `--cpu-prof` to profile the server).
  */
-export async function startServer(storage, { args = [], env = {}, nofile } = {}) {
+export async function startServer(storage, { args = [], env = {}, nofile, nodeArgs = [] } = {}) {
   const dbEnv = await storage.env();
   const db = dbEnv.DATABASE_URL ? ['--database-url', dbEnv.DATABASE_URL] : [];
   const argv = withFileLimit(
     [
       process.execPath,
+      ...nodeArgs,
       MAIN,
       '--port',
       '0',

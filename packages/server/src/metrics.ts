@@ -41,11 +41,16 @@ export class Counter implements Family {
 
   /** Adds `n` (default 1) to the series named by `labels`. */
   inc(labels: Labels = {}, n = 1): void {
+    this.series(labels).value += n;
+  }
+
+  /** The series named by `labels`, created at 0: a hot path keeps it and adds to `value`. */
+  series(labels: Labels = {}): { value: number } {
     const values = this.labelNames.map((l) => labels[l] ?? '');
     const key = values.join('\u0000');
-    const s = this.#values.get(key);
-    if (s) s.value += n;
-    else this.#values.set(key, { labels: values, value: n });
+    let s = this.#values.get(key);
+    if (!s) this.#values.set(key, (s = { labels: values, value: 0 }));
+    return s;
   }
 
   /** The current value of one series (tests and the bus instrumentation read it). */
@@ -116,6 +121,11 @@ export class Histogram implements Family {
 
   /** Records one observation (seconds, for durations). */
   observe(labels: Labels, value: number): void {
+    this.series(labels).observe(value);
+  }
+
+  /** The series named by `labels`: a hot path keeps it and calls `observe`. */
+  series(labels: Labels): { observe(value: number): void } {
     const values = this.labelNames.map((l) => labels[l] ?? '');
     const key = values.join('\u0000');
     let s = this.#series.get(key);
@@ -123,10 +133,16 @@ export class Histogram implements Family {
       s = { labels: values, counts: new Array<number>(this.buckets.length + 1).fill(0), sum: 0 };
       this.#series.set(key, s);
     }
-    let i = this.buckets.findIndex((b) => value <= b);
-    if (i < 0) i = this.buckets.length;
-    s.counts[i] = (s.counts[i] ?? 0) + 1;
-    s.sum += value;
+    const series = s;
+    const buckets = this.buckets;
+    return {
+      observe(value: number) {
+        let i = 0;
+        while (i < buckets.length && !(value <= (buckets[i] as number))) i++;
+        series.counts[i] = (series.counts[i] ?? 0) + 1;
+        series.sum += value;
+      },
+    };
   }
 
   render(): string[] {
@@ -216,13 +232,33 @@ export function observeRequest(
   seconds: number,
   stream = false,
 ): void {
-  const labels = {
-    method: METHODS.has(method) ? method : 'OTHER',
-    route: route ?? 'unmatched',
-  };
-  httpRequests.inc({ ...labels, status: String(status) });
-  if (!stream) httpDuration.observe(labels, seconds);
+  const m = METHODS.has(method) ? method : 'OTHER';
+  const r = route ?? 'unmatched';
+  // Every request lands here: its series are looked up by the route and method strings
+  // themselves (the same objects each time), not by a label key built per request.
+  let byMethod = routeSeries.get(r);
+  if (!byMethod) routeSeries.set(r, (byMethod = new Map()));
+  let rs = byMethod.get(m);
+  if (!rs) {
+    rs = { duration: httpDuration.series({ method: m, route: r }), byStatus: new Map() };
+    byMethod.set(m, rs);
+  }
+  let count = rs.byStatus.get(status);
+  if (!count) {
+    count = httpRequests.series({ method: m, route: r, status: String(status) });
+    rs.byStatus.set(status, count);
+  }
+  count.value += 1;
+  if (!stream) rs.duration.observe(seconds);
 }
+
+interface RouteSeries {
+  readonly duration: { observe(value: number): void };
+  readonly byStatus: Map<number, { value: number }>;
+}
+
+/** Series of observeRequest, by route and method (bounded: route templates x 8 methods). */
+const routeSeries = new Map<string, Map<string, RouteSeries>>();
 
 function processLines(): string[] {
   const m = process.memoryUsage();
