@@ -35,4 +35,6 @@ export interface Context {
 export interface Caller {
   readonly deviceId: string;
   readonly principalId: string;
+  /** The head of the caller's principal chain, read with the token. */
+  readonly principalHead: number;
 }

@@ -10,13 +10,30 @@ import { fail } from '../errors.js';
 import { limitDevice } from '../limits/rate-limits.js';
 import { hashToken } from './tokens.js';
 
-const tokenRow = prepared(1, (db, hash: string) =>
-  db
+/** The access token's device and principal, with the principal chain's head. */
+function tokenQuery(db: Parameters<Parameters<typeof prepared>[1]>[0], hash: string) {
+  return db
     .selectFrom('tokens')
     .innerJoin('devices', 'devices.id', 'tokens.device_id')
-    .select(['tokens.device_id', 'tokens.expires_at', 'devices.principal_id', 'devices.revoked_at'])
+    .innerJoin('principals', 'principals.id', 'devices.principal_id')
+    .select([
+      'tokens.device_id',
+      'tokens.expires_at',
+      'devices.principal_id',
+      'devices.revoked_at',
+      'principals.head_seq as principal_head',
+    ])
     .where('tokens.hash', '=', hash)
-    .where('tokens.kind', '=', 'access'),
+    .where('tokens.kind', '=', 'access');
+}
+
+const tokenRow = prepared(1, (db, hash: string) => tokenQuery(db, hash));
+
+/** The same, with the head of a team's chain (null: no such team), in one round trip. */
+const tokenRowInTeam = prepared(2, (db, hash: string, teamId: string) =>
+  tokenQuery(db, hash).select((eb) =>
+    eb.selectFrom('teams').select('head_seq').where('id', '=', teamId).as('team_head'),
+  ),
 );
 
 const memberRow = prepared(2, (db, teamId: string, principalId: string) =>
@@ -27,21 +44,55 @@ const memberRow = prepared(2, (db, teamId: string, principalId: string) =>
     .where('principal_id', '=', principalId),
 );
 
+function bearer(req: FastifyRequest): string {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string' || !h.startsWith('Bearer '))
+    fail('HUSH_ERR_UNAUTHENTICATED', 'missing access token: sign in first');
+  return hashToken(h.slice(7).trim());
+}
+
+interface TokenRow {
+  readonly device_id: string;
+  readonly expires_at: number;
+  readonly principal_id: string;
+  readonly revoked_at: number | null;
+  readonly principal_head: number;
+}
+
+function callerOf(ctx: Context, req: FastifyRequest, row: TokenRow | undefined): Caller {
+  if (!row || row.expires_at <= Date.now()) fail('HUSH_ERR_UNAUTHENTICATED');
+  if (row.revoked_at !== null) fail('HUSH_ERR_DEVICE_REVOKED');
+  // Counted per device only once the token is known good, so nobody can exhaust another's bucket.
+  limitDevice(ctx, req, row.device_id);
+  return {
+    deviceId: row.device_id,
+    principalId: row.principal_id,
+    principalHead: Number(row.principal_head),
+  };
+}
+
 /**
  * Resolves the caller from `Authorization: Bearer hat_...`, or fails with a coded error;
  * also applies the per-device rate limit (HUSH_ERR_RATE_LIMITED with `Retry-After`).
  */
 export async function authenticate(ctx: Context, req: FastifyRequest): Promise<Caller> {
-  const h = req.headers.authorization;
-  if (typeof h !== 'string' || !h.startsWith('Bearer '))
-    fail('HUSH_ERR_UNAUTHENTICATED', 'missing access token: sign in first');
-  const token = h.slice(7).trim();
-  const row = await tokenRow.first(ctx.store.db, hashToken(token));
-  if (!row || row.expires_at <= Date.now()) fail('HUSH_ERR_UNAUTHENTICATED');
-  if (row.revoked_at !== null) fail('HUSH_ERR_DEVICE_REVOKED');
-  // Counted per device only once the token is known good, so nobody can exhaust another's bucket.
-  limitDevice(ctx, req, row.device_id);
-  return { deviceId: row.device_id, principalId: row.principal_id };
+  return callerOf(ctx, req, await tokenRow.first(ctx.store.db, bearer(req)));
+}
+
+/**
+ * `authenticate`, reading in the same query the head of the team's chain the request is
+ * about (null when there is no such team), for `ctx.chains.team(teamId, teamHead)`: a
+ * write then costs one read before its batch instead of three.
+ */
+export async function authenticateInTeam(
+  ctx: Context,
+  req: FastifyRequest,
+  teamId: string,
+): Promise<{ caller: Caller; teamHead: number | null }> {
+  const row = await tokenRowInTeam.first(ctx.store.db, bearer(req), teamId);
+  const caller = callerOf(ctx, req, row);
+  const head = row?.team_head;
+  return { caller, teamHead: head === null || head === undefined ? null : Number(head) };
 }
 
 /** The caller's role in a team, failing with NOT_FOUND for non-members (no existence leak). */

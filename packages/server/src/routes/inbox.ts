@@ -40,7 +40,7 @@ async function checkSend(ctx: Context, caller: Caller, body: unknown): Promise<D
       'HUSH_ERR_INVALID_ENVELOPE',
       `a direct envelope names at most ${MAX_RECIPIENTS} recipients`,
     );
-  const sender = await ctx.chains.principal(caller.principalId);
+  const sender = await ctx.chains.principal(caller.principalId, caller.principalHead);
   const device = sender?.deviceAt(h.authorDevice, h.createdAt);
   if (!device)
     fail('HUSH_ERR_INVALID_ENVELOPE', 'the author device was not active at the envelope time');

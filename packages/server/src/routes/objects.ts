@@ -18,7 +18,7 @@ import {
 } from '@hush/core';
 import type { FastifyInstance } from 'fastify';
 import { registerRoutes } from '../app.js';
-import { authenticate, memberRole } from '../auth/guard.js';
+import { authenticate, authenticateInTeam, memberRole } from '../auth/guard.js';
 import type { Caller, Context } from '../context.js';
 import { fail } from '../errors.js';
 import { buf, bytesField, idParam, intParam } from '../ids.js';
@@ -56,10 +56,20 @@ function authorKey(st: TeamState, resolve: PrincipalResolver, h: EnvelopeHeader)
   }
 }
 
+/** The id parameter if it is well-formed, else undefined (its error comes after auth). */
+function validId(value: string): string | undefined {
+  try {
+    return idParam('id', value);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every check that needs no lock; returns the write for the batcher. */
 async function checkWrite(
   ctx: Context,
   caller: Caller,
+  teamHead: number | null,
   teamId: string,
   objectId: string,
   version: number,
@@ -69,7 +79,7 @@ async function checkWrite(
   if (bytes.length > ctx.config.maxObjectBytes) fail('HUSH_ERR_OBJECT_TOO_LARGE');
   // The verified chain (cached while its head is unchanged) gives the current role; the
   // batch checks membership again under the team lock.
-  const st = await ctx.chains.team(teamId);
+  const st = await ctx.chains.team(teamId, teamHead);
   const role = st?.roleOf(fromBase64url(caller.principalId));
   if (!st || role === undefined)
     fail('HUSH_ERR_NOT_FOUND', 'no such team, or you are not a member');
@@ -96,7 +106,7 @@ async function checkWrite(
       'HUSH_ERR_INVALID_ENVELOPE',
       'a tombstone deletes an existing object: version 1 cannot be one',
     );
-  const resolve = await ctx.chains.resolver([caller.principalId]);
+  const resolve = await ctx.chains.callerResolver(caller);
   await requireValidSignature(env, authorKey(st, resolve, h));
   return {
     teamId,
@@ -115,12 +125,17 @@ export function objectRoutes(app: FastifyInstance, ctx: Context): void {
   const kind = objectWriteKind(ctx.config.teamQuotaBytes);
 
   app.put('/v1/teams/:id/objects/:objectId/versions/:version', async (req, reply) => {
-    const caller = await authenticate(ctx, req);
     const p = req.params as { id: string; objectId: string; version: string };
+    // The token is checked before the parameters (a bad id without a token is a 401), and
+    // read with the team's chain head when the id is well-formed.
+    const id = validId(p.id);
+    const { caller, teamHead } = id
+      ? await authenticateInTeam(ctx, req, id)
+      : { caller: await authenticate(ctx, req), teamHead: null };
     const teamId = idParam('id', p.id);
     const objectId = idParam('objectId', p.objectId, 16);
     const version = versionParam(p.version);
-    const write = await checkWrite(ctx, caller, teamId, objectId, version, req.body);
+    const write = await checkWrite(ctx, caller, teamHead, teamId, objectId, version, req.body);
     const r = await batcherFor(ctx).submit(kind, write);
     reply.code(r.created ? 201 : 200);
     return { seq: r.seq, objectId: r.objectId, version: r.version };

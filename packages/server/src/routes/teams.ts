@@ -112,7 +112,7 @@ export function teamRoutes(app: FastifyInstance, ctx: Context): void {
     ) {
       fail('HUSH_ERR_FORBIDDEN', 'a team is created by the calling device for its own principal');
     }
-    const resolve = await ctx.chains.resolver([caller.principalId]);
+    const resolve = await ctx.chains.callerResolver(caller);
     const st = await TeamState.fromCreate(ctx.b, link as Uint8Array, resolve).catch(chainFailure);
     const rows = await checkBoxes(st, boxes, resolve);
     const teamId = toBase64url(st.id);

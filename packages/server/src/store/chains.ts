@@ -17,6 +17,7 @@ import {
   type PrincipalResolver,
 } from '@hush/core';
 import type { Kysely } from 'kysely';
+import type { Caller } from '../context.js';
 import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 
@@ -53,12 +54,15 @@ export class ChainStore {
     );
   }
 
-  /** The verified principal chain (cached for reads), or undefined when unknown. */
-  async principal(id: string): Promise<PrincipalState | undefined> {
-    const head = await principalHead.first(this.db, id);
-    if (!head) return undefined;
+  /**
+   * The verified principal chain (cached for reads), or undefined when unknown. `knownHead`
+   * is its head as the request already read it (the caller's, with the token).
+   */
+  async principal(id: string, knownHead?: number): Promise<PrincipalState | undefined> {
+    const head = knownHead ?? (await principalHead.first(this.db, id))?.head_seq;
+    if (head === undefined) return undefined;
     const cached = this.#principals.get(id);
-    if (cached && cached.seq === head.head_seq) return cached;
+    if (cached && cached.seq === head) return cached;
     const st = await this.#loadPrincipal(id, this.db);
     if (st) this.#principals.set(id, st);
     return st;
@@ -67,6 +71,12 @@ export class ChainStore {
   /** A fresh, uncached principal state for a write transaction. */
   freshPrincipal(id: string, trx: Db): Promise<PrincipalState | undefined> {
     return this.#loadPrincipal(id, trx);
+  }
+
+  /** A resolver for the caller's own principal, from the head read with its token. */
+  async callerResolver(caller: Caller): Promise<PrincipalResolver> {
+    const p = await this.principal(caller.principalId, caller.principalHead);
+    return (id) => (p && toBase64url(id) === caller.principalId ? p : undefined);
   }
 
   /** Loads the principals named (freshly when `trx` is given) and returns a synchronous resolver. */
@@ -103,12 +113,16 @@ export class ChainStore {
     return TeamState.verify(this.b, links, resolve, fromBase64url(id));
   }
 
-  /** The verified team chain (cached for reads), or undefined when unknown. */
-  async team(id: string): Promise<TeamState | undefined> {
-    const head = await teamHead.first(this.db, id);
-    if (!head) return undefined;
+  /**
+   * The verified team chain (cached for reads), or undefined when unknown. `knownHead` is
+   * its head as the request already read it (null: no such team).
+   */
+  async team(id: string, knownHead?: number | null): Promise<TeamState | undefined> {
+    const head =
+      knownHead === undefined ? (await teamHead.first(this.db, id))?.head_seq : knownHead;
+    if (head === undefined || head === null) return undefined;
     const cached = this.#teams.get(id);
-    if (cached && cached.seq === head.head_seq) return cached;
+    if (cached && cached.seq === head) return cached;
     const st = await this.#loadTeam(id, this.db, false);
     if (st) this.#teams.set(id, st);
     return st;
