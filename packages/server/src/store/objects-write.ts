@@ -107,7 +107,8 @@ async function loadState(
       writes: 0,
     });
   // Membership is checked again under the team lock: a removal that committed after the
-  // route's check must still win.
+  // route's check must still win. It is a statement of its own, after the lock: joined into
+  // the locking query, it would read the snapshot taken before the lock was granted.
   const roles = new Map<string, Role>();
   const members = await trx
     .selectFrom('team_members')
