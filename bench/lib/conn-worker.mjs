@@ -126,6 +126,10 @@ function collect({ ref, skip = 0 }) {
   let missing = 0;
   let early = 0;
   let last = -Infinity;
+  // The worst latency of the writes acknowledged in each 100 ms of the phase: tells one long
+  // pause from a steady queue.
+  const t0 = ref.slice(skip).find((x) => x !== null && Number.isFinite(x));
+  const worst = [];
   for (let r = 0; r < armed.rows; r++) {
     for (let k = skip; k < ref.length; k++) {
       if (ref[k] === null || !Number.isFinite(ref[k])) continue;
@@ -138,6 +142,8 @@ function collect({ ref, skip = 0 }) {
       if (d < 0) early++;
       lat.push(Math.max(0, d));
       if (t > last) last = t;
+      const b = Math.floor((ref[k] - t0) / 100);
+      if (!(worst[b] >= d)) worst[b] = Math.max(0, d);
     }
   }
   const s = Float64Array.from(lat).sort();
@@ -149,7 +155,31 @@ function collect({ ref, skip = 0 }) {
     p99: quantile(s, 0.99),
     max: s.length ? s[s.length - 1] : NaN,
     last,
+    worstPer100ms: Array.from(worst, (x) => (x === undefined ? null : Math.round(x))),
   };
+}
+
+/**
+ * Resolves once every connection recorded every armed event, or after `timeoutMs`, while
+ * this process keeps reading its sockets: `collect` walks every slot (millions at 1,000
+ * connections) and reads nothing while it runs, so collecting before the deliveries ended
+ * would stamp the last ones late by the length of that walk.
+ */
+function settle({ timeoutMs }) {
+  const deadline = now() + timeoutMs;
+  const done = () => {
+    for (let i = 0; i < armed.rows * armed.count; i++)
+      if (Number.isNaN(armed.times[i])) return false;
+    return true;
+  };
+  return new Promise((resolve) => {
+    const check = () => {
+      if (done()) resolve({ settled: true });
+      else if (now() >= deadline) resolve({ settled: false });
+      else setTimeout(check, 20);
+    };
+    check();
+  });
 }
 
 /** Sends GET /healthz on every plain connection at once; times the last answer. */
@@ -176,7 +206,7 @@ function alive() {
   return { alive: conns.filter((c) => !c.sock.destroyed).length };
 }
 
-const ops = { open, arm, collect, poll, alive };
+const ops = { open, arm, collect, settle, poll, alive };
 
 process.on('message', async ({ id, op, args }) => {
   try {

@@ -46,6 +46,11 @@ export class ConnWorker {
     return this.#call('arm', { from, count });
   }
 
+  /** Waits until every armed event reached every connection, at most `timeoutMs`. */
+  settle(timeoutMs) {
+    return this.#call('settle', { timeoutMs });
+  }
+
   /** Latencies of the recorded deliveries against `ref` (see conn-worker.mjs). */
   collect(ref, skip = 0) {
     return this.#call('collect', {

@@ -58,6 +58,8 @@ export async function pushPhase(server, worker, pool, writes, token, opts) {
   const workerCpu = (cpuSecondsOf(worker.pid) - wcpu0) / busy;
 
   const skip = Math.round(rate * warmupSeconds);
+  // Let the last deliveries arrive before collecting (see settle in conn-worker.mjs).
+  await worker.settle(DRAIN_MS);
   let d = await worker.collect(acked, skip);
   const deadline = Date.now() + DRAIN_MS;
   while (d.missing > 0 && Date.now() < deadline) {
