@@ -107,9 +107,30 @@ export class Gauge implements Family {
   }
 }
 
+/** One labelled series of a histogram: a count per bucket (the last: above them all). */
+class HistogramSeries {
+  readonly counts: number[];
+  sum = 0;
+
+  constructor(
+    readonly labels: string[],
+    private readonly buckets: readonly number[],
+  ) {
+    this.counts = new Array<number>(buckets.length + 1).fill(0);
+  }
+
+  /** Records one observation. */
+  observe(value: number): void {
+    let i = 0;
+    while (i < this.buckets.length && !(value <= (this.buckets[i] as number))) i++;
+    this.counts[i] = (this.counts[i] ?? 0) + 1;
+    this.sum += value;
+  }
+}
+
 /** Observations counted into cumulative buckets, split by a fixed set of label names. */
 export class Histogram implements Family {
-  readonly #series = new Map<string, { labels: string[]; counts: number[]; sum: number }>();
+  readonly #series = new Map<string, HistogramSeries>();
   constructor(
     readonly name: string,
     readonly help: string,
@@ -125,24 +146,12 @@ export class Histogram implements Family {
   }
 
   /** The series named by `labels`: a hot path keeps it and calls `observe`. */
-  series(labels: Labels): { observe(value: number): void } {
+  series(labels: Labels): HistogramSeries {
     const values = this.labelNames.map((l) => labels[l] ?? '');
     const key = values.join('\u0000');
     let s = this.#series.get(key);
-    if (!s) {
-      s = { labels: values, counts: new Array<number>(this.buckets.length + 1).fill(0), sum: 0 };
-      this.#series.set(key, s);
-    }
-    const series = s;
-    const buckets = this.buckets;
-    return {
-      observe(value: number) {
-        let i = 0;
-        while (i < buckets.length && !(value <= (buckets[i] as number))) i++;
-        series.counts[i] = (series.counts[i] ?? 0) + 1;
-        series.sum += value;
-      },
-    };
+    if (!s) this.#series.set(key, (s = new HistogramSeries(values, this.buckets)));
+    return s;
   }
 
   render(): string[] {
@@ -253,7 +262,7 @@ export function observeRequest(
 }
 
 interface RouteSeries {
-  readonly duration: { observe(value: number): void };
+  readonly duration: HistogramSeries;
   readonly byStatus: Map<number, { value: number }>;
 }
 

@@ -4,14 +4,16 @@
  */
 import type { Role } from '@hush/core';
 import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
 import type { Caller, Context } from '../context.js';
 import { prepared } from '../db/prepared.js';
+import type { Database } from '../db/schema.js';
 import { fail } from '../errors.js';
 import { limitDevice } from '../limits/rate-limits.js';
 import { hashToken } from './tokens.js';
 
 /** The access token's device and principal, with the principal chain's head. */
-function tokenQuery(db: Parameters<Parameters<typeof prepared>[1]>[0], hash: string) {
+function tokenQuery(db: Kysely<Database>, hash: string) {
   return db
     .selectFrom('tokens')
     .innerJoin('devices', 'devices.id', 'tokens.device_id')
@@ -51,13 +53,7 @@ function bearer(req: FastifyRequest): string {
   return hashToken(h.slice(7).trim());
 }
 
-interface TokenRow {
-  readonly device_id: string;
-  readonly expires_at: number;
-  readonly principal_id: string;
-  readonly revoked_at: number | null;
-  readonly principal_head: number;
-}
+type TokenRow = NonNullable<Awaited<ReturnType<typeof tokenRow.first>>>;
 
 function callerOf(ctx: Context, req: FastifyRequest, row: TokenRow | undefined): Caller {
   if (!row || row.expires_at <= Date.now()) fail('HUSH_ERR_UNAUTHENTICATED');

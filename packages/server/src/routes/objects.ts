@@ -132,7 +132,7 @@ export function objectRoutes(app: FastifyInstance, ctx: Context): void {
     const { caller, teamHead } = id
       ? await authenticateInTeam(ctx, req, id)
       : { caller: await authenticate(ctx, req), teamHead: null };
-    const teamId = idParam('id', p.id);
+    const teamId = id ?? idParam('id', p.id);
     const objectId = idParam('objectId', p.objectId, 16);
     const version = versionParam(p.version);
     const write = await checkWrite(ctx, caller, teamHead, teamId, objectId, version, req.body);
