@@ -67,14 +67,7 @@ async function measure(kind, team, writes, paced) {
     let open = 0;
     let offset = 0;
     for (const subs of SUBSCRIBERS) {
-      const o = await worker.open({
-        port: server.port,
-        host: server.host,
-        mode: 'sse',
-        tokens,
-        count: subs - open,
-      });
-      if (o.failed) throw new Error(`${o.failed} SSE connections failed: ${o.firstError}`);
+      await worker.openSse(server, tokens, subs - open);
       open = subs;
       const per = RATE * PUSH_SECONDS + 1;
       const batch = paced.slice(offset, offset + per);

@@ -41,6 +41,12 @@ export class ConnWorker {
     return this.#call('open', args);
   }
 
+  /** Opens `count` more SSE subscribers to `server` as `tokens`; throws if any fails. */
+  async openSse(server, tokens, count) {
+    const o = await this.open({ port: server.port, host: server.host, mode: 'sse', tokens, count });
+    if (o.failed) throw new Error(`${o.failed} SSE connections failed: ${o.firstError}`);
+  }
+
   /** Starts recording object events with seq in [from, from + count) on every connection. */
   arm(from, count) {
     return this.#call('arm', { from, count });

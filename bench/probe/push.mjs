@@ -30,14 +30,7 @@ try {
   await Promise.all(pool.map((c) => c.request('GET', '/healthz')));
   let open = 0;
   for (const [n, subs] of steps.entries()) {
-    const o = await worker.open({
-      port: server.port,
-      host: server.host,
-      mode: 'sse',
-      tokens,
-      count: subs - open,
-    });
-    if (o.failed) throw new Error(`${o.failed} SSE connections failed: ${o.firstError}`);
+    await worker.openSse(server, tokens, subs - open);
     open = subs;
     const batch = writes.slice(n * per, (n + 1) * per);
     const r = await pushPhase(server, worker, pool, batch, clients.owner.accessToken, {
