@@ -506,6 +506,7 @@ describe('snippet rules (10.3)', () => {
       ['https://github.com/o/r@v1', 'https://github.com/o/r@v1'],
       ['/home/a@b/repo', '/home/a@b/repo'],
       ['file:///srv/r@x', 'file:///srv/r@x'],
+      ['@a://@', 'a://'],
       ['', ''],
     ];
     for (const [input, out] of cases) {

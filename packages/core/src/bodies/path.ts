@@ -41,8 +41,9 @@ const AUTHORITY_END = /[/\\?#]/;
  * Removes user information (user names, passwords, tokens) from a git remote, as a snippet
  * writer must before sealing (10.3). After an optional `scheme://`, the part up to the first
  * `/`, `\`, `?` or `#` is the authority (for scp-like remotes, `user@host:path`, the part
- * before the path); everything in it up to and including its last `@` is removed. Local
- * paths without `@` there are returned unchanged. The result is a fixed point:
+ * before the path); everything in it up to and including its last `@` is removed, and again
+ * from the result until its authority has no `@`. Local paths without `@` there are
+ * returned unchanged. The result is a fixed point:
  * `stripGitCredentials(stripGitCredentials(x)) === stripGitCredentials(x)`.
  *
  * @example stripGitCredentials('https://user:tok@github.com/o/r.git') // 'https://github.com/o/r.git'
@@ -50,10 +51,16 @@ const AUTHORITY_END = /[/\\?#]/;
  */
 export function stripGitCredentials(remote: string): string {
   if (typeof remote !== 'string') throw new ArgumentError('remote must be a string');
-  const scheme = URL_SCHEME.exec(remote)?.[0] ?? '';
-  const rest = remote.slice(scheme.length);
-  const end = rest.search(AUTHORITY_END);
-  const authority = end < 0 ? rest : rest.slice(0, end);
-  const at = authority.lastIndexOf('@');
-  return at < 0 ? remote : scheme + rest.slice(at + 1);
+  // Removing can expose a scheme prefix that was not one before (`@a://@` gives `a://@`),
+  // whose authority may hold more: remove again until nothing is left (each pass drops an `@`).
+  let s = remote;
+  for (;;) {
+    const scheme = URL_SCHEME.exec(s)?.[0] ?? '';
+    const rest = s.slice(scheme.length);
+    const end = rest.search(AUTHORITY_END);
+    const authority = end < 0 ? rest : rest.slice(0, end);
+    const at = authority.lastIndexOf('@');
+    if (at < 0) return s;
+    s = scheme + rest.slice(at + 1);
+  }
 }
