@@ -138,13 +138,15 @@ export async function startProxy(target: string): Promise<Proxy> {
             ((proxy.tamper !== undefined && isJson) || proxy.tamperBytes !== undefined);
           if (!touched) {
             res.writeHead(ur.statusCode ?? 502, ur.headers);
+            // A client that goes away mid-answer must not leave the relay writing to a proxy
+            // that no longer reads: pipe() alone would leave the upstream answer paused.
+            res.on('close', () => ur.destroy());
             const limit = proxy.stall?.(method, path);
             if (limit === undefined) {
               ur.pipe(res);
               return;
             }
             let passed = 0;
-            res.on('close', () => ur.destroy());
             ur.on('data', (d: Buffer) => {
               const take = Math.min(d.length, limit - passed);
               if (take > 0) res.write(d.subarray(0, take));

@@ -97,6 +97,12 @@ export const OPTIONS = {
     def: String(24 * 3600),
     help: 'age after which incomplete uploads are deleted',
   },
+  shutdownGraceSeconds: {
+    flag: '--shutdown-grace-seconds',
+    env: 'HUSH_SHUTDOWN_GRACE_SECONDS',
+    def: '10',
+    help: 'on SIGTERM, how long requests in flight may take before their connections are cut',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export interface ServerConfig {
@@ -118,6 +124,7 @@ export interface ServerConfig {
   teamQuotaBytes: number;
   directQuotaBytes: number;
   uploadGcSeconds: number;
+  shutdownGraceSeconds: number;
 }
 
 /** A configuration mistake: printed as one line, exit code 2. */
@@ -228,5 +235,11 @@ export function parseConfig(
     teamQuotaBytes: int('--team-quota-bytes', get('teamQuotaBytes') as string, 0),
     directQuotaBytes: int('--direct-quota-bytes', get('directQuotaBytes') as string, 0),
     uploadGcSeconds: int('--upload-gc-seconds', get('uploadGcSeconds') as string, 1),
+    shutdownGraceSeconds: int(
+      '--shutdown-grace-seconds',
+      get('shutdownGraceSeconds') as string,
+      0,
+      3600,
+    ),
   };
 }

@@ -325,6 +325,37 @@ for (const kind of await dialects()) {
       assert.equal(await server.stop(), 0);
       assert.ok(!(await accepts(Number(port))));
     });
+
+    it(
+      'a request still in flight after --shutdown-grace-seconds is cut, and the server exits 0',
+      { timeout: 30_000 },
+      async () => {
+        const server = await spawnServer(storage, [
+          '--log-level',
+          'info',
+          '--shutdown-grace-seconds',
+          '1',
+        ]);
+        const { port } = new URL(server.url);
+        // A client that sends half its body and then nothing more, forever.
+        const stuck = connect({ host: '127.0.0.1', port: Number(port) });
+        stuck.on('error', () => {});
+        const cut = new Promise((resolve) => stuck.once('close', resolve));
+        await new Promise((resolve) => stuck.once('connect', resolve));
+        stuck.write(
+          'POST /v1/principals HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n' +
+            'content-length: 1000\r\n\r\n{"links":',
+        );
+        await waitFor(() => /"route":"\/v1\/principals"/.test(server.stdout.join('')));
+        const signalled = Date.now();
+        server.proc.kill('SIGTERM');
+        await cut;
+        const waited = Date.now() - signalled;
+        assert.equal(await server.stop(), 0);
+        assert.ok(waited >= 900, `cut after ${waited} ms, before the grace period`);
+        assert.match(server.stdout.join(''), /shutdown grace period over/);
+      },
+    );
   });
 }
 

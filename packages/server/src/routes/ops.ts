@@ -71,9 +71,11 @@ sseWindowEvents.collect(() => pushStats().windowEvents);
  * that goes idle later, or one opened without a request yet (browsers preconnect), would
  * hold the process for up to the keep-alive or headers timeout (a minute or more). So once
  * shutdown starts, answers carry `Connection: close`, connections without a request in
- * flight are dropped, and new connections are refused.
+ * flight are dropped, and new connections are refused. The drain is bounded: a request
+ * still in flight after `graceMs` (a client that stopped sending its body or reading its
+ * answer) has its connection cut, with a warning, so shutdown always ends.
  */
-export function drainOnClose(app: FastifyInstance): void {
+export function drainOnClose(app: FastifyInstance, graceMs: number): void {
   const inFlight = new Map<Socket, number>();
   let closing = false;
   const track = (socket: Socket) => {
@@ -82,9 +84,16 @@ export function drainOnClose(app: FastifyInstance): void {
   };
   // Over TLS, requests arrive on the TLS socket, not on the TCP socket under it.
   const tls = app.server instanceof TlsServer;
+  // Every TCP connection, for the deadline (over TLS, one may still be in its handshake).
+  const open = new Set<Socket>();
   app.server.on('connection', (socket: Socket) => {
-    if (closing) socket.destroy();
-    else if (!tls) track(socket);
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    if (!tls) track(socket);
   });
   if (tls) app.server.on('secureConnection', track);
   app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -97,10 +106,19 @@ export function drainOnClose(app: FastifyInstance): void {
       if (closing && n === 0) socket.destroySoon();
     });
   });
+  let deadline: NodeJS.Timeout | undefined;
   app.addHook('preClose', async () => {
     closing = true;
     for (const [socket, n] of inFlight) if (n === 0) socket.destroy();
+    deadline = setTimeout(() => {
+      app.log.warn(
+        { connections: open.size, graceSeconds: graceMs / 1000 },
+        'shutdown grace period over: cutting the connections still open',
+      );
+      for (const socket of open) socket.destroy();
+    }, graceMs);
   });
+  app.server.once('close', () => clearTimeout(deadline));
   app.addHook('onSend', async (_req, reply, payload) => {
     if (closing) reply.header('connection', 'close');
     return payload;
@@ -110,7 +128,7 @@ export function drainOnClose(app: FastifyInstance): void {
 /** Registers `/healthz`, `/readyz` and `/metrics`, metrics instrumentation and draining on close. */
 export function opsRoutes(app: FastifyInstance, ctx: Context): void {
   instrument(ctx);
-  drainOnClose(app);
+  drainOnClose(app, ctx.config.shutdownGraceSeconds * 1000);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
