@@ -76,16 +76,20 @@ export function newStorage(kind) {
 /**
  * Spawns a server on `storage` (several servers may use the same storage one after the
  * other). `args` are extra options; `nofile` raises the open-file limit of the process;
- * `nodeArgs` go to node itself (e.g. `--cpu-prof` to profile the server).
+ * `nodeArgs` go to node itself (e.g. `--cpu-prof` to profile the server); `main` runs another
+ * build of the server (another worktree's packages/server/dist/src/main.js).
  */
-export async function startServer(storage, { args = [], env = {}, nofile, nodeArgs = [] } = {}) {
+export async function startServer(
+  storage,
+  { args = [], env = {}, nofile, nodeArgs = [], main = MAIN } = {},
+) {
   const dbEnv = await storage.env();
   const db = dbEnv.DATABASE_URL ? ['--database-url', dbEnv.DATABASE_URL] : [];
   const argv = withFileLimit(
     [
       process.execPath,
       ...nodeArgs,
-      MAIN,
+      main,
       '--port',
       '0',
       '--data-dir',
