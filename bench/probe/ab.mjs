@@ -8,6 +8,7 @@
 //   node bench/probe/ab.mjs [sqlite|postgres]
 //     A_ROOT=/work/base  B_ROOT=.          repository roots, each built (default: this one)
 //     A_ARGS="" B_ARGS="--max-semi-space-size=64"   node flags per variant
+//     A_ENV="" B_ENV="UV_THREADPOOL_SIZE=1"         environment per variant (K=V ...)
 //     ROUNDS=6 SECONDS=4 WRITERS=50
 //
 // Prints each run, then per variant the median writes/s and server CPU per write, and the
@@ -25,6 +26,12 @@ const variant = (name) => ({
   name,
   main: resolve(process.env[`${name}_ROOT`] ?? '.', 'packages/server/dist/src/main.js'),
   nodeArgs: (process.env[`${name}_ARGS`] ?? '').split(' ').filter(Boolean),
+  env: Object.fromEntries(
+    (process.env[`${name}_ENV`] ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  ),
 });
 const variants = [variant('A'), variant('B')];
 
@@ -37,7 +44,7 @@ const median = (xs) => {
 /** One durable-write run of `v` on fresh storage: writes/s and server CPU ms per write. */
 async function run(v, team, writes) {
   const storage = newStorage(kind);
-  const server = await startServer(storage, { main: v.main, nodeArgs: v.nodeArgs });
+  const server = await startServer(storage, { main: v.main, nodeArgs: v.nodeArgs, env: v.env });
   try {
     const { owner } = await provision(server.url, team);
     const conns = await openConns(server.port, server.host, writers);
@@ -58,7 +65,8 @@ async function run(v, team, writes) {
   }
 }
 
-for (const v of variants) console.log(`${v.name}: ${v.main} ${v.nodeArgs.join(' ')}`);
+for (const v of variants)
+  console.log(`${v.name}: ${v.main} ${v.nodeArgs.join(' ')} ${JSON.stringify(v.env)}`);
 const team = await buildTeam(4);
 const writes = await sealObjects(team, Math.ceil(seconds * 8000) + 200, 400);
 const results = { A: [], B: [] };
