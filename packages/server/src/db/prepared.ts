@@ -1,12 +1,17 @@
 /**
- * Queries of a fixed shape, built and compiled by Kysely once per database and then run with
- * new parameter values. Building and compiling a query took about as long as running it on
- * SQLite; the queries every request runs (token lookup, chain heads, membership) skip that.
+ * Queries built and compiled by Kysely once per shape and then run with new parameter
+ * values. Building and compiling a query took about as long as running it on SQLite; the
+ * queries every request runs (token lookup, chain heads, membership) and the statements of
+ * every write batch skip that.
  *
- * The builder is called once with placeholder values; each placeholder's position among the
- * compiled parameters is recorded, so later runs put the real values in the same places.
- * Only a shape that does not depend on the values qualifies (no `in` lists of varying
- * length).
+ * The builder is called once per shape with placeholder values; each placeholder's position
+ * among the compiled parameters is recorded, so later runs put the real values in the same
+ * places. An argument may be a single value, a list (an `in` list) or a row (an object of
+ * column values, for inserts), nested: the shape is the lists' lengths and the rows' column
+ * names, so a batch of 12 rows and one of 13 are two shapes, each compiled once.
+ *
+ * Compiled queries are kept per dialect adapter, which a database and its transactions
+ * share, so a query run inside a transaction is compiled once too.
  */
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 import type { Database } from './schema.js';
@@ -15,12 +20,41 @@ type Db = Kysely<Database>;
 
 interface Compiled<R> {
   readonly query: CompiledQuery<R>;
-  /** For each compiled parameter: the index of the argument it takes, or -1 (a constant). */
+  /** For each compiled parameter: the index of the value it takes, or -1 (a constant). */
   readonly slots: readonly number[];
 }
 
+/** Shapes kept per query and adapter; more are dropped and compiled again when seen. */
+const MAX_SHAPES = 1000;
+
+const isRow = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+
+/** Pushes the single values of `v` onto `out`, depth first, and returns `v`'s shape. */
+function flatten(v: unknown, out: unknown[]): string {
+  if (Array.isArray(v)) {
+    let s = `[${v.length}`;
+    for (const x of v) s += flatten(x, out);
+    return `${s}]`;
+  }
+  if (isRow(v)) {
+    let s = '{';
+    for (const k of Object.keys(v)) s += `${k}:${flatten(v[k], out)}`;
+    return `${s}}`;
+  }
+  out.push(v);
+  return '.';
+}
+
+/** `v` with its single values replaced, in `flatten`'s order, by `next()`. */
+function marked(v: unknown, next: () => string): unknown {
+  if (Array.isArray(v)) return v.map((x) => marked(x, next));
+  if (isRow(v)) return Object.fromEntries(Object.keys(v).map((k) => [k, marked(v[k], next)]));
+  return next();
+}
+
 /**
- * A query shape taking `arity` values.
+ * A query whose arguments are values, lists or rows.
  *
  * @example
  * const tokenRow = prepared(1, (db, hash: string) =>
@@ -28,30 +62,44 @@ interface Compiled<R> {
  * const row = await tokenRow.first(db, hashToken(t));
  */
 export class Prepared<A extends readonly unknown[], R> {
-  readonly #compiled = new WeakMap<Db, Compiled<R>>();
+  readonly #compiled = new WeakMap<object, Map<string, Compiled<R>>>();
 
   constructor(
     readonly arity: A['length'],
     readonly build: (db: Db, ...args: A) => Compilable<R>,
   ) {}
 
-  #compile(db: Db): Compiled<R> {
-    let c = this.#compiled.get(db);
+  #compile(db: Db, args: A, shape: string): Compiled<R> {
+    const adapter = db.getExecutor().adapter;
+    let shapes = this.#compiled.get(adapter);
+    if (!shapes) this.#compiled.set(adapter, (shapes = new Map()));
+    let c = shapes.get(shape);
     if (c) return c;
-    const marks = Array.from({ length: this.arity }, (_, i) => `\u0000hush-prepared-${i}`);
-    const query = this.build(db, ...(marks as unknown as A)).compile();
+    const marks: string[] = [];
+    const next = () => {
+      const m = `\u0000hush-prepared-${marks.length}`;
+      marks.push(m);
+      return m;
+    };
+    const placeholders = args.map((a) => marked(a, next)) as unknown as A;
+    const query = this.build(db, ...placeholders).compile();
     const slots = query.parameters.map((p) => marks.indexOf(p as string));
     if (marks.some((_, i) => !slots.includes(i)))
       throw new Error('prepared query: every value must appear among the parameters');
     c = { query, slots };
-    this.#compiled.set(db, c);
+    if (shapes.size >= MAX_SHAPES) shapes.clear();
+    shapes.set(shape, c);
     return c;
   }
 
   /** Every row. */
   async all(db: Db, ...args: A): Promise<R[]> {
-    const { query, slots } = this.#compile(db);
-    const parameters = slots.map((s, i) => (s < 0 ? query.parameters[i] : args[s]));
+    if (args.length !== this.arity) throw new Error('prepared query: wrong number of values');
+    const values: unknown[] = [];
+    let shape = '';
+    for (const a of args) shape += flatten(a, values);
+    const { query, slots } = this.#compile(db, args, shape);
+    const parameters = slots.map((s, i) => (s < 0 ? query.parameters[i] : values[s]));
     const r = await db.executeQuery<R>({ ...query, parameters });
     return r.rows;
   }

@@ -4,9 +4,10 @@
  * appends take a transaction-scoped advisory lock, so a reader never sees id n+1 committed
  * before id n), which is what makes `Last-Event-ID` resume exact: no gap, no duplicate.
  */
-import { sql, type Transaction } from 'kysely';
+import { sql, type Insertable, type Transaction } from 'kysely';
 import type { Dialect } from '../db/database.js';
-import type { Database } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
+import type { Database, EventsTable } from '../db/schema.js';
 
 /** What an event names. Payloads hold ids and sequence numbers only, never content. */
 export interface NewEvent {
@@ -19,6 +20,10 @@ export interface NewEvent {
 /** Advisory lock key serializing event appends on PostgreSQL. */
 const EVENT_LOCK = 7474_0001;
 
+const insertEvents = prepared(1, (db, rows: Insertable<EventsTable>[]) =>
+  db.insertInto('events').values(rows).returning('id'),
+);
+
 /** Appends events inside a write transaction; returns the highest id written. */
 export async function appendEvents(
   trx: Transaction<Database>,
@@ -28,19 +33,15 @@ export async function appendEvents(
   if (events.length === 0) return 0;
   if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${EVENT_LOCK})`.execute(trx);
   const now = Date.now();
-  const rows = await trx
-    .insertInto('events')
-    .values(
-      events.map((e) => ({
-        team_id: e.teamId ?? null,
-        principal_id: e.principalId ?? null,
-        type: e.type,
-        data: JSON.stringify(e.data),
-        created_at: now,
-      })),
-    )
-    .returning('id')
-    .execute();
-  const last = Math.max(...rows.map((r) => Number(r.id)));
-  return last;
+  const rows = await insertEvents.all(
+    trx,
+    events.map((e) => ({
+      team_id: e.teamId ?? null,
+      principal_id: e.principalId ?? null,
+      type: e.type,
+      data: JSON.stringify(e.data),
+      created_at: now,
+    })),
+  );
+  return Math.max(...rows.map((r) => Number(r.id)));
 }

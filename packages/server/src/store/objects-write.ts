@@ -26,6 +26,7 @@
 import { canWrite, type Role } from '@hush/core';
 import { sql, type Insertable } from 'kysely';
 import type { Dialect } from '../db/database.js';
+import { prepared } from '../db/prepared.js';
 import type { ObjectsTable } from '../db/schema.js';
 import { fail } from '../errors.js';
 import type { NewEvent } from './events.js';
@@ -83,6 +84,67 @@ const key = (...parts: (string | number)[]) => parts.join(' ');
 /** Rows per insert statement (12 columns each: well under SQLite's variable limit). */
 const INSERT_CHUNK = 500;
 
+const teamCounters = (lock: boolean) =>
+  prepared(1, (db, ids: string[]) => {
+    const q = db
+      .selectFrom('teams')
+      .select(['id', 'object_seq', 'bytes_used'])
+      .where('id', 'in', ids)
+      .orderBy('id');
+    return lock ? q.forUpdate() : q;
+  });
+const teamRows = { sqlite: teamCounters(false), postgres: teamCounters(true) };
+
+const memberRoles = prepared(2, (db, teamIds: string[], principalIds: string[]) =>
+  db
+    .selectFrom('team_members')
+    .select(['team_id', 'principal_id', 'role'])
+    .where('team_id', 'in', teamIds)
+    .where('principal_id', 'in', principalIds),
+);
+
+// Collection and blind index are the same in every version of an object, so grouping by
+// them yields one row per object.
+const latestVersions = prepared(2, (db, teamIds: string[], objectIds: string[]) =>
+  db
+    .selectFrom('objects')
+    .select(['team_id', 'object_id', 'collection', 'blind_index'])
+    .select((eb) => eb.fn.max('version').as('version'))
+    .where('team_id', 'in', teamIds)
+    .where('object_id', 'in', objectIds)
+    .groupBy(['team_id', 'object_id', 'collection', 'blind_index']),
+);
+
+const blindIndexOwners = prepared(2, (db, teamIds: string[], indexes: string[]) =>
+  db
+    .selectFrom('objects')
+    .select(['team_id', 'blind_index', 'object_id'])
+    .select((eb) => eb.fn.max('version').as('version'))
+    .where('team_id', 'in', teamIds)
+    .where('blind_index', 'in', indexes)
+    .groupBy(['team_id', 'blind_index', 'object_id']),
+);
+
+const storedVersion = prepared(3, (db, teamId: string, objectId: string, version: number) =>
+  db
+    .selectFrom('objects')
+    .select(['seq', 'envelope'])
+    .where('team_id', '=', teamId)
+    .where('object_id', '=', objectId)
+    .where('version', '=', version),
+);
+
+const insertObjects = prepared(1, (db, rows: Insertable<ObjectsTable>[]) =>
+  db.insertInto('objects').values(rows),
+);
+
+const updateCounters = prepared(3, (db, id: string, seq: number, added: number) =>
+  db
+    .updateTable('teams')
+    .set({ object_seq: seq, bytes_used: sql<number>`bytes_used + ${added}` })
+    .where('id', '=', id),
+);
+
 async function loadState(
   trx: Trx,
   dialect: Dialect,
@@ -92,14 +154,9 @@ async function loadState(
   const authors = [...new Set(inputs.map((i) => i.author))];
   const objectIds = [...new Set(inputs.map((i) => i.objectId))];
   const indexes = [...new Set(inputs.flatMap((i) => (i.blindIndex ? [i.blindIndex] : [])))];
-  let q = trx
-    .selectFrom('teams')
-    .select(['id', 'object_seq', 'bytes_used'])
-    .where('id', 'in', teamIds)
-    .orderBy('id');
-  if (dialect === 'postgres') q = q.forUpdate();
   const teams = new Map<string, TeamCounters>();
-  for (const t of await q.execute())
+  // On PostgreSQL the team rows are locked (sorted, FOR UPDATE): see the top of this file.
+  for (const t of await teamRows[dialect].all(trx, teamIds))
     teams.set(t.id, {
       seq: Number(t.object_seq),
       bytes: Number(t.bytes_used),
@@ -110,25 +167,10 @@ async function loadState(
   // route's check must still win. It is a statement of its own, after the lock: joined into
   // the locking query, it would read the snapshot taken before the lock was granted.
   const roles = new Map<string, Role>();
-  const members = await trx
-    .selectFrom('team_members')
-    .select(['team_id', 'principal_id', 'role'])
-    .where('team_id', 'in', teamIds)
-    .where('principal_id', 'in', authors)
-    .execute();
-  for (const m of members) roles.set(key(m.team_id, m.principal_id), m.role as Role);
-  // Collection and blind index are the same in every version of an object, so grouping
-  // by them yields one row per object.
+  for (const m of await memberRoles.all(trx, teamIds, authors))
+    roles.set(key(m.team_id, m.principal_id), m.role as Role);
   const latest = new Map<string, Latest>();
-  const objects = await trx
-    .selectFrom('objects')
-    .select(['team_id', 'object_id', 'collection', 'blind_index'])
-    .select((eb) => eb.fn.max('version').as('version'))
-    .where('team_id', 'in', teamIds)
-    .where('object_id', 'in', objectIds)
-    .groupBy(['team_id', 'object_id', 'collection', 'blind_index'])
-    .execute();
-  for (const o of objects)
+  for (const o of await latestVersions.all(trx, teamIds, objectIds))
     latest.set(key(o.team_id, o.object_id), {
       version: Number(o.version),
       collection: o.collection,
@@ -136,15 +178,7 @@ async function loadState(
     });
   const owners = new Map<string, { objectId: string; version: number }>();
   if (indexes.length > 0) {
-    const held = await trx
-      .selectFrom('objects')
-      .select(['team_id', 'blind_index', 'object_id'])
-      .select((eb) => eb.fn.max('version').as('version'))
-      .where('team_id', 'in', teamIds)
-      .where('blind_index', 'in', indexes)
-      .groupBy(['team_id', 'blind_index', 'object_id'])
-      .execute();
-    for (const h of held)
+    for (const h of await blindIndexOwners.all(trx, teamIds, indexes))
       owners.set(key(h.team_id, h.blind_index ?? ''), {
         objectId: h.object_id,
         version: Number(h.version),
@@ -174,14 +208,7 @@ export function objectWriteKind(
       if (w.version <= current) {
         const pending = state.rows.get(key(w.teamId, w.objectId, w.version));
         const stored =
-          pending ??
-          (await trx
-            .selectFrom('objects')
-            .select(['seq', 'envelope'])
-            .where('team_id', '=', w.teamId)
-            .where('object_id', '=', w.objectId)
-            .where('version', '=', w.version)
-            .executeTakeFirst());
+          pending ?? (await storedVersion.first(trx, w.teamId, w.objectId, w.version));
         if (stored && Buffer.compare(stored.envelope, w.envelope) === 0) {
           const seq = Number(stored.seq);
           return { result: { seq, objectId: w.objectId, version: w.version, created: false } };
@@ -246,18 +273,9 @@ export function objectWriteKind(
     async finish(trx, state) {
       const rows = [...state.rows.values()];
       for (let i = 0; i < rows.length; i += INSERT_CHUNK)
-        await trx
-          .insertInto('objects')
-          .values(rows.slice(i, i + INSERT_CHUNK))
-          .execute();
-      for (const [id, t] of state.teams) {
-        if (t.writes === 0) continue;
-        await trx
-          .updateTable('teams')
-          .set({ object_seq: t.seq, bytes_used: sql<number>`bytes_used + ${t.added}` })
-          .where('id', '=', id)
-          .execute();
-      }
+        await insertObjects.all(trx, rows.slice(i, i + INSERT_CHUNK));
+      for (const [id, t] of state.teams)
+        if (t.writes > 0) await updateCounters.all(trx, id, t.seq, t.added);
     },
   };
 }
