@@ -207,8 +207,7 @@ export function objectWriteKind(
       const current = latest?.version ?? 0;
       if (w.version <= current) {
         const pending = state.rows.get(key(w.teamId, w.objectId, w.version));
-        const stored =
-          pending ?? (await storedVersion.first(trx, w.teamId, w.objectId, w.version));
+        const stored = pending ?? (await storedVersion.first(trx, w.teamId, w.objectId, w.version));
         if (stored && Buffer.compare(stored.envelope, w.envelope) === 0) {
           const seq = Number(stored.seq);
           return { result: { seq, objectId: w.objectId, version: w.version, created: false } };
