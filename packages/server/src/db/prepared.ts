@@ -6,9 +6,9 @@
  *
  * The builder is called once per shape with placeholder values; each placeholder's position
  * among the compiled parameters is recorded, so later runs put the real values in the same
- * places. An argument may be a single value, a list (an `in` list) or a row (an object of
- * column values, for inserts), nested: the shape is the lists' lengths and the rows' column
- * names, so a batch of 12 rows and one of 13 are two shapes, each compiled once.
+ * places. An argument may be a single value, a list (an `in` list), a row (an object of
+ * column values) or a list of rows (an insert): the shape is the lists' lengths and the
+ * rows' column names, so a batch of 12 rows and one of 13 are two shapes, each compiled once.
  *
  * Compiled queries are kept per dialect adapter, which a database and its transactions
  * share, so a query run inside a transaction is compiled once too.
@@ -30,26 +30,46 @@ const MAX_SHAPES = 1000;
 const isRow = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 
-/** Pushes the single values of `v` onto `out`, depth first, and returns `v`'s shape. */
-function flatten(v: unknown, out: unknown[]): string {
-  if (Array.isArray(v)) {
-    let s = `[${v.length}`;
-    for (const x of v) s += flatten(x, out);
-    return `${s}]`;
-  }
-  if (isRow(v)) {
-    let s = '{';
-    for (const k of Object.keys(v)) s += `${k}:${flatten(v[k], out)}`;
-    return `${s}}`;
-  }
-  out.push(v);
-  return '.';
+function leaf(v: unknown): unknown {
+  if (Array.isArray(v) || isRow(v))
+    throw new Error('prepared query: a list or row may only hold single values');
+  return v;
 }
 
-/** `v` with its single values replaced, in `flatten`'s order, by `next()`. */
+/**
+ * Pushes the single values of an argument onto `out` and returns its shape. An argument is
+ * a single value, a list of them, a row, or a list of rows with the same columns in the
+ * same order (checked: the shape names the first row's columns only, so that a batch's
+ * shape stays short to build and to look up).
+ */
+function flatten(v: unknown, out: unknown[]): string {
+  if (isRow(v)) {
+    const columns = Object.keys(v);
+    for (const c of columns) out.push(leaf(v[c]));
+    return `{${columns.join()}}`;
+  }
+  if (!Array.isArray(v)) {
+    out.push(v);
+    return '.';
+  }
+  if (!isRow(v[0])) {
+    for (const x of v) out.push(leaf(x));
+    return `[${v.length}]`;
+  }
+  const columns = Object.keys(v[0]);
+  for (const row of v) {
+    const these = isRow(row) ? Object.keys(row) : [];
+    if (these.length !== columns.length || these.some((c, i) => c !== columns[i]))
+      throw new Error('prepared query: rows of one list must have the same columns, in order');
+    for (const c of columns) out.push(leaf((row as Record<string, unknown>)[c]));
+  }
+  return `[${v.length}{${columns.join()}}]`;
+}
+
+/** The argument `v` with its single values replaced, in `flatten`'s order, by `next()`. */
 function marked(v: unknown, next: () => string): unknown {
   if (Array.isArray(v)) return v.map((x) => marked(x, next));
-  if (isRow(v)) return Object.fromEntries(Object.keys(v).map((k) => [k, marked(v[k], next)]));
+  if (isRow(v)) return Object.fromEntries(Object.keys(v).map((k) => [k, next()]));
   return next();
 }
 

@@ -1,0 +1,81 @@
+/**
+ * Prepared queries (db/prepared.ts) on both real databases: every shape gets its own
+ * values in the right places, inside and outside transactions, and arguments whose shape
+ * the cache key could not describe are refused instead of run with misplaced values.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Insertable } from 'kysely';
+import { parseConfig, type ServerConfig } from '../src/config.js';
+import { openDatabase, type Db } from '../src/db/database.js';
+import { prepared } from '../src/db/prepared.js';
+import type { EventsTable } from '../src/db/schema.js';
+import { dialects, Storage } from './harness.js';
+
+const insert = prepared(1, (db, rows: Insertable<EventsTable>[]) =>
+  db.insertInto('events').values(rows).returning('id'),
+);
+const byTypes = prepared(2, (db, teamId: string, types: string[]) =>
+  db
+    .selectFrom('events')
+    .select(['type', 'data', 'principal_id'])
+    .where('team_id', '=', teamId)
+    .where('type', 'in', types)
+    .orderBy('id'),
+);
+
+const row = (type: string, data: string, principal: string | null = null) => ({
+  team_id: 't1',
+  principal_id: principal,
+  type,
+  data,
+  created_at: 1,
+});
+
+for (const kind of await dialects()) {
+  describe(`prepared queries (${kind})`, () => {
+    const storage = new Storage(kind);
+    let store: Db;
+
+    before(async () => {
+      const env = await storage.env();
+      const argv = ['--data-dir', storage.dataDir, '--log-level', 'silent'];
+      if (env.DATABASE_URL) argv.push('--database-url', env.DATABASE_URL);
+      store = await openDatabase(parseConfig(argv, {}) as ServerConfig);
+    });
+    after(async () => {
+      await store.close();
+      await storage.destroy();
+    });
+
+    it('puts each shape’s values in their places, in and out of transactions', async () => {
+      await insert.all(store.db, [row('a', '1')]);
+      await store.db.transaction().execute(async (trx) => {
+        await insert.all(trx, [row('b', '2', 'p'), row('c', '3')]);
+        await insert.all(trx, [row('d', '4'), row('e', '5'), row('f', '6', 'q')]);
+      });
+      await insert.all(store.db, [row('g', '7')]);
+      const got = async (types: string[]) =>
+        (await byTypes.all(store.db, 't1', types)).map(
+          (r) => `${r.type}${r.data}${r.principal_id ?? '-'}`,
+        );
+      assert.deepEqual(await got(['a']), ['a1-']);
+      assert.deepEqual(await got(['f', 'b']), ['b2p', 'f6q']);
+      assert.deepEqual(await got(['g', 'c', 'a', 'x']), ['a1-', 'c3-', 'g7-']);
+      assert.deepEqual(await byTypes.all(store.db, 't2', ['a']), []);
+    });
+
+    it('refuses rows whose columns differ, and nested lists, before running anything', async () => {
+      const swapped = { principal_id: null, team_id: 't1', type: 'z', data: '0', created_at: 1 };
+      await assert.rejects(insert.all(store.db, [row('y', '0'), swapped]), /same columns/);
+      const lists = prepared(1, (db, ids: string[]) =>
+        db.selectFrom('events').select('id').where('type', 'in', ids),
+      );
+      await assert.rejects(
+        lists.all(store.db, [['a'] as unknown as string]),
+        /only hold single values/,
+      );
+      assert.deepEqual(await byTypes.all(store.db, 't1', ['y', 'z']), []);
+    });
+  });
+}
