@@ -11,7 +11,7 @@ import { summary } from './lib/stats.mjs';
 const WRITERS = 50;
 const THROUGHPUT_SECONDS = 5;
 /** Envelopes prepared for the throughput run: it ends early if they run out. */
-const THROUGHPUT_WRITES = 25_000;
+const THROUGHPUT_WRITES = 40_000;
 const ENVELOPE_BYTES = 400;
 const RATE = 1000;
 const PUSH_SECONDS = 4;

@@ -28,7 +28,7 @@ function schedstat(pid) {
 }
 
 const team = await buildTeam(4);
-const writes = await sealObjects(team, 25_000, 400);
+const writes = await sealObjects(team, 40_000, 400);
 const storage = newStorage(kind);
 const server = await startServer(storage, { nodeArgs });
 try {
