@@ -480,6 +480,18 @@ for (const kind of await dialects()) {
           'HUSH_ERR_DEVICE_REVOKED',
           'revoked device',
         );
+        // A malformed team id: the token is checked first (401), then the id (400).
+        const sample = await m.req(alice);
+        if (/^\/v1\/teams\/[^/?]+/.test(sample.path)) {
+          const bad = {
+            ...sample,
+            path: sample.path.replace(/^\/v1\/teams\/[^/?]+/, '/v1/teams/AAAA'),
+          };
+          const noToken = await send(server, row.method, undefined, bad);
+          expectError(row, noToken, 401, 'HUSH_ERR_UNAUTHENTICATED', 'malformed team id, no token');
+          const withToken = await send(server, row.method, alice.accessToken, bad);
+          expectError(row, withToken, 400, 'HUSH_ERR_BAD_REQUEST', 'malformed team id');
+        }
         if (row.scope !== 'none') {
           const other = m.other ?? { status: 404, code: 'HUSH_ERR_NOT_FOUND' };
           const r = await call(dave, dave.accessToken);

@@ -9,6 +9,7 @@ import type { Caller, Context } from '../context.js';
 import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import { fail } from '../errors.js';
+import { idParam } from '../ids.js';
 import { limitDevice } from '../limits/rate-limits.js';
 import { hashToken } from './tokens.js';
 
@@ -35,6 +36,18 @@ const tokenRow = prepared(1, (db, hash: string) => tokenQuery(db, hash));
 const tokenRowInTeam = prepared(2, (db, hash: string, teamId: string) =>
   tokenQuery(db, hash).select((eb) =>
     eb.selectFrom('teams').select('head_seq').where('id', '=', teamId).as('team_head'),
+  ),
+);
+
+/** The same, with the caller's role in a team (null: not a member, or no such team). */
+const tokenRowAsMember = prepared(2, (db, hash: string, teamId: string) =>
+  tokenQuery(db, hash).select((eb) =>
+    eb
+      .selectFrom('team_members')
+      .select('role')
+      .where('team_id', '=', teamId)
+      .whereRef('principal_id', '=', 'devices.principal_id')
+      .as('member_role'),
   ),
 );
 
@@ -76,24 +89,70 @@ export async function authenticate(ctx: Context, req: FastifyRequest): Promise<C
 }
 
 /**
- * `authenticate`, reading in the same query the head of the team's chain the request is
- * about (null when there is no such team), for `ctx.chains.team(teamId, teamHead)`: a
- * write then costs one read before its batch instead of three.
+ * The team id path parameter if well-formed. If not, the token is still checked first (a
+ * bad id without a token answers 401), then the id's 400.
+ */
+async function teamIdParam(
+  ctx: Context,
+  req: FastifyRequest,
+  raw: unknown,
+  name: string,
+): Promise<string> {
+  try {
+    return idParam(name, raw);
+  } catch (e) {
+    await authenticate(ctx, req);
+    throw e;
+  }
+}
+
+/**
+ * `authenticate` and the team id parameter, reading in the same query the head of the
+ * team's chain the request is about (null when there is no such team), for
+ * `ctx.chains.team(teamId, teamHead)`: a write then costs one read before its batch
+ * instead of three.
  */
 export async function authenticateInTeam(
   ctx: Context,
   req: FastifyRequest,
-  teamId: string,
-): Promise<{ caller: Caller; teamHead: number | null }> {
+  rawTeamId: unknown,
+  name = 'id',
+): Promise<{ caller: Caller; teamId: string; teamHead: number | null }> {
+  const teamId = await teamIdParam(ctx, req, rawTeamId, name);
   const row = await tokenRowInTeam.first(ctx.store.db, bearer(req), teamId);
   const caller = callerOf(ctx, req, row);
   const head = row?.team_head;
-  return { caller, teamHead: head === null || head === undefined ? null : Number(head) };
+  return { caller, teamId, teamHead: head === null || head === undefined ? null : Number(head) };
+}
+
+/**
+ * `authenticate` and the team id parameter, reading the caller's role in that team in the
+ * same query. The role is undefined for a non-member; `requireMember` turns that into the
+ * 404, once the route has checked its other parameters.
+ */
+export async function authenticateMember(
+  ctx: Context,
+  req: FastifyRequest,
+  rawTeamId: unknown,
+  name = 'id',
+): Promise<{ caller: Caller; teamId: string; role: Role | undefined }> {
+  const teamId = await teamIdParam(ctx, req, rawTeamId, name);
+  const row = await tokenRowAsMember.first(ctx.store.db, bearer(req), teamId);
+  const caller = callerOf(ctx, req, row);
+  return { caller, teamId, role: (row?.member_role ?? undefined) as Role | undefined };
+}
+
+/** The role, or HUSH_ERR_NOT_FOUND for a non-member (no existence leak). */
+export function requireMember(
+  role: Role | undefined,
+  message = 'no such team, or you are not a member',
+): Role {
+  if (role === undefined) fail('HUSH_ERR_NOT_FOUND', message);
+  return role;
 }
 
 /** The caller's role in a team, failing with NOT_FOUND for non-members (no existence leak). */
 export async function memberRole(ctx: Context, caller: Caller, teamId: string): Promise<Role> {
   const row = await memberRow.first(ctx.store.db, teamId, caller.principalId);
-  if (!row) fail('HUSH_ERR_NOT_FOUND', 'no such team, or you are not a member');
-  return row.role as Role;
+  return requireMember(row?.role as Role | undefined);
 }

@@ -18,7 +18,7 @@ import {
 } from '@hush/core';
 import type { FastifyInstance } from 'fastify';
 import { registerRoutes } from '../app.js';
-import { authenticate, authenticateInTeam, memberRole } from '../auth/guard.js';
+import { authenticateInTeam, authenticateMember, requireMember } from '../auth/guard.js';
 import type { Caller, Context } from '../context.js';
 import { fail } from '../errors.js';
 import { buf, bytesField, idParam, intParam } from '../ids.js';
@@ -53,15 +53,6 @@ function authorKey(st: TeamState, resolve: PrincipalResolver, h: EnvelopeHeader)
     fail('HUSH_ERR_INVALID_ENVELOPE', `the envelope does not fit the team chain: ${e.message}`, {
       reason: e.reason,
     });
-  }
-}
-
-/** The id parameter if it is well-formed, else undefined (its error comes after auth). */
-function validId(value: string): string | undefined {
-  try {
-    return idParam('id', value);
-  } catch {
-    return undefined;
   }
 }
 
@@ -126,13 +117,7 @@ export function objectRoutes(app: FastifyInstance, ctx: Context): void {
 
   app.put('/v1/teams/:id/objects/:objectId/versions/:version', async (req, reply) => {
     const p = req.params as { id: string; objectId: string; version: string };
-    // The token is checked before the parameters (a bad id without a token is a 401), and
-    // read with the team's chain head when the id is well-formed.
-    const id = validId(p.id);
-    const { caller, teamHead } = id
-      ? await authenticateInTeam(ctx, req, id)
-      : { caller: await authenticate(ctx, req), teamHead: null };
-    const teamId = id ?? idParam('id', p.id);
+    const { caller, teamId, teamHead } = await authenticateInTeam(ctx, req, p.id);
     const objectId = idParam('objectId', p.objectId, 16);
     const version = versionParam(p.version);
     const write = await checkWrite(ctx, caller, teamHead, teamId, objectId, version, req.body);
@@ -142,48 +127,44 @@ export function objectRoutes(app: FastifyInstance, ctx: Context): void {
   });
 
   app.get('/v1/teams/:id/objects', async (req) => {
-    const caller = await authenticate(ctx, req);
-    const teamId = idParam('id', (req.params as { id: string }).id);
+    const { teamId, role } = await authenticateMember(ctx, req, (req.params as { id: string }).id);
     const q = req.query as { since?: string; limit?: string };
     const since = intParam('since', q.since, 0);
     const limit = limitParam(q.limit);
-    await memberRole(ctx, caller, teamId);
+    requireMember(role);
     return listObjects(ctx.store.db, teamId, since, limit);
   });
 
   app.get('/v1/teams/:id/objects/:objectId', async (req) => {
-    const caller = await authenticate(ctx, req);
     const p = req.params as { id: string; objectId: string };
-    const teamId = idParam('id', p.id);
+    const { teamId, role } = await authenticateMember(ctx, req, p.id);
     const objectId = idParam('objectId', p.objectId, 16);
     const q = req.query as { version?: string };
     const version = q.version === undefined ? undefined : versionParam(q.version);
-    await memberRole(ctx, caller, teamId);
+    requireMember(role);
     const item = await getObject(ctx.store.db, teamId, objectId, version);
     if (!item) fail('HUSH_ERR_NOT_FOUND', 'no such object or version');
     return item;
   });
 
   app.get('/v1/teams/:id/objects/:objectId/versions', async (req) => {
-    const caller = await authenticate(ctx, req);
     const p = req.params as { id: string; objectId: string };
-    const teamId = idParam('id', p.id);
+    const { teamId, role } = await authenticateMember(ctx, req, p.id);
     const objectId = idParam('objectId', p.objectId, 16);
     const q = req.query as { since?: string; limit?: string };
     const since = intParam('since', q.since, 0);
     const limit = limitParam(q.limit);
-    await memberRole(ctx, caller, teamId);
+    requireMember(role);
     const versions = await listVersions(ctx.store.db, teamId, objectId, since, limit);
     if (versions.length === 0 && since === 0) fail('HUSH_ERR_NOT_FOUND', 'no such object');
     return { objectId, versions, next: versions.at(-1)?.version ?? since };
   });
 
   app.get('/v1/teams/:id/kv/:blindIndex', async (req) => {
-    const caller = await authenticate(ctx, req);
     const p = req.params as { id: string; blindIndex: string };
-    const teamId = idParam('id', p.id);
+    const { teamId, role } = await authenticateMember(ctx, req, p.id);
     const blindIndex = idParam('blindIndex', p.blindIndex);
-    await memberRole(ctx, caller, teamId);
+    requireMember(role);
     const item = await getByBlindIndex(ctx.store.db, teamId, blindIndex);
     if (!item) fail('HUSH_ERR_NOT_FOUND', 'nothing stored under this blind index');
     return item;

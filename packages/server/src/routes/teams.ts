@@ -18,7 +18,7 @@ import {
 } from '@hush/core';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { authenticate, memberRole } from '../auth/guard.js';
+import { authenticate, authenticateMember, memberRole, requireMember } from '../auth/guard.js';
 import type { Caller, Context } from '../context.js';
 import type { Database } from '../db/schema.js';
 import { fail } from '../errors.js';
@@ -155,16 +155,22 @@ export function teamRoutes(app: FastifyInstance, ctx: Context): void {
   });
 
   app.get('/v1/teams/:id/links', async (req) => {
-    const caller = await authenticate(ctx, req);
-    const id = idParam('id', (req.params as { id: string }).id);
-    await memberRole(ctx, caller, id);
+    const { teamId: id, role } = await authenticateMember(
+      ctx,
+      req,
+      (req.params as { id: string }).id,
+    );
+    requireMember(role);
     return readLinks(ctx, id, intParam('since', (req.query as { since?: string }).since, 0));
   });
 
   app.get('/v1/teams/:id/keyboxes', async (req) => {
-    const caller = await authenticate(ctx, req);
-    const id = idParam('id', (req.params as { id: string }).id);
-    await memberRole(ctx, caller, id);
+    const {
+      caller,
+      teamId: id,
+      role,
+    } = await authenticateMember(ctx, req, (req.params as { id: string }).id);
+    requireMember(role);
     const rows = await ctx.store.db
       .selectFrom('key_boxes')
       .select(['generation', 'box'])
@@ -178,11 +184,14 @@ export function teamRoutes(app: FastifyInstance, ctx: Context): void {
   // Which devices hold a box for one generation (ids only), for the client's audit that
   // every active device of every member can read (PROTOCOL.md 5.5). A hint, not a proof.
   app.get('/v1/teams/:id/keyboxes/recipients', async (req) => {
-    const caller = await authenticate(ctx, req);
-    const id = idParam('id', (req.params as { id: string }).id);
+    const { teamId: id, role } = await authenticateMember(
+      ctx,
+      req,
+      (req.params as { id: string }).id,
+    );
     const generation = intParam('generation', (req.query as { generation?: string }).generation, 0);
     if (generation < 1) fail('HUSH_ERR_BAD_REQUEST', '"generation" must be given, 1 or more');
-    await memberRole(ctx, caller, id);
+    requireMember(role);
     const rows = await ctx.store.db
       .selectFrom('key_boxes')
       .select('recipient_id')
