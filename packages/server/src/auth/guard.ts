@@ -6,7 +6,7 @@ import type { Role } from '@hush/core';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Caller, Context } from '../context.js';
-import { prepared } from '../db/prepared.js';
+import { prepared, type Prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import { fail } from '../errors.js';
 import { idParam } from '../ids.js';
@@ -89,21 +89,26 @@ export async function authenticate(ctx: Context, req: FastifyRequest): Promise<C
 }
 
 /**
- * The team id path parameter if well-formed. If not, the token is still checked first (a
- * bad id without a token answers 401), then the id's 400.
+ * The caller and the team id path parameter, with `query`'s row (the token read together
+ * with something about the team). A malformed id still has the token checked first (a bad
+ * id without a token answers 401), then answers its 400.
  */
-async function teamIdParam(
+async function authenticateForTeam<R extends TokenRow>(
   ctx: Context,
   req: FastifyRequest,
-  raw: unknown,
+  rawTeamId: unknown,
   name: string,
-): Promise<string> {
+  query: Prepared<[hash: string, teamId: string], R>,
+): Promise<{ caller: Caller; teamId: string; row: R | undefined }> {
+  let teamId: string;
   try {
-    return idParam(name, raw);
+    teamId = idParam(name, rawTeamId);
   } catch (e) {
     await authenticate(ctx, req);
     throw e;
   }
+  const row = await query.first(ctx.store.db, bearer(req), teamId);
+  return { caller: callerOf(ctx, req, row), teamId, row };
 }
 
 /**
@@ -118,9 +123,13 @@ export async function authenticateInTeam(
   rawTeamId: unknown,
   name = 'id',
 ): Promise<{ caller: Caller; teamId: string; teamHead: number | null }> {
-  const teamId = await teamIdParam(ctx, req, rawTeamId, name);
-  const row = await tokenRowInTeam.first(ctx.store.db, bearer(req), teamId);
-  const caller = callerOf(ctx, req, row);
+  const { caller, teamId, row } = await authenticateForTeam(
+    ctx,
+    req,
+    rawTeamId,
+    name,
+    tokenRowInTeam,
+  );
   const head = row?.team_head;
   return { caller, teamId, teamHead: head === null || head === undefined ? null : Number(head) };
 }
@@ -136,9 +145,13 @@ export async function authenticateMember(
   rawTeamId: unknown,
   name = 'id',
 ): Promise<{ caller: Caller; teamId: string; role: Role | undefined }> {
-  const teamId = await teamIdParam(ctx, req, rawTeamId, name);
-  const row = await tokenRowAsMember.first(ctx.store.db, bearer(req), teamId);
-  const caller = callerOf(ctx, req, row);
+  const { caller, teamId, row } = await authenticateForTeam(
+    ctx,
+    req,
+    rawTeamId,
+    name,
+    tokenRowAsMember,
+  );
   return { caller, teamId, role: (row?.member_role ?? undefined) as Role | undefined };
 }
 
