@@ -361,47 +361,59 @@ for (const kind of await dialects()) {
       assert.equal(ids.body.objects.filter((o) => o.objectId === m.objectId).length, 0);
     });
 
-    it('acknowledges a burst of 200 concurrent writes, each listed once with consecutive seqs', async () => {
-      const burstTeam = await TestTeam.create(alice, 'burst');
-      assert.equal((await burstTeam.add(alice, bob)).status, 200);
+    it('acknowledges a burst of 200 concurrent writes to two teams, each listed once with consecutive seqs', async () => {
+      // Writes to both teams land in the same batches, whose counters are updated together.
+      const teams = [await TestTeam.create(alice, 'burst'), await TestTeam.create(alice, 'burst2')];
+      for (const t of teams) assert.equal((await t.add(alice, bob)).status, 200);
       const writers = [alice, bob];
+      const plan = Array.from({ length: 200 }, (_, i) => ({
+        team: teams[(i >> 1) % 2] as TestTeam,
+        writer: writers[i % 2] as TestClient,
+      }));
       const envelopes = await Promise.all(
-        Array.from({ length: 200 }, (_, i) =>
-          seal(burstTeam, writers[i % 2] as TestClient, { body: `m${i}` }),
-        ),
+        plan.map((w, i) => seal(w.team, w.writer, { body: `m${i}` })),
       );
       const replies = await Promise.all(
-        envelopes.map((e, i) => put(writers[i % 2] as TestClient, burstTeam.id, e)),
+        envelopes.map((e, i) => put(plan[i]?.writer as TestClient, plan[i]?.team.id as string, e)),
       );
       assert.deepEqual(
         replies.filter((r) => r.status !== 201).map((r) => r.body),
         [],
       );
-      const seqs = replies.map((r) => r.body.seq).sort((x, y) => x - y);
-      assert.deepEqual(
-        seqs,
-        Array.from({ length: 200 }, (_, i) => i + 1),
-      );
-      const listed: Item[] = [];
-      let since = 0;
-      for (;;) {
-        const page = await bob.request<{ objects: Item[]; next: number }>(
-          'GET',
-          `/v1/teams/${burstTeam.id}/objects?since=${since}&limit=64`,
+      for (const t of teams) {
+        const mine = envelopes.filter((_, i) => plan[i]?.team === t);
+        const seqs = replies
+          .filter((_, i) => plan[i]?.team === t)
+          .map((r) => r.body.seq)
+          .sort((x, y) => x - y);
+        assert.deepEqual(
+          seqs,
+          Array.from({ length: 100 }, (_, i) => i + 1),
         );
-        listed.push(...page.body.objects);
-        if (page.body.objects.length === 0) break;
-        since = page.body.next;
+        const listed: Item[] = [];
+        let since = 0;
+        for (;;) {
+          const page = await bob.request<{ objects: Item[]; next: number }>(
+            'GET',
+            `/v1/teams/${t.id}/objects?since=${since}&limit=64`,
+          );
+          listed.push(...page.body.objects);
+          if (page.body.objects.length === 0) break;
+          since = page.body.next;
+        }
+        assert.deepEqual(
+          listed.map((o) => o.seq),
+          seqs,
+        );
+        assert.deepEqual(
+          new Set(listed.map((o) => o.objectId)),
+          new Set(mine.map((e) => e.objectId)),
+        );
+        // The team's stored counter moved with the batches: the next write takes 101.
+        const next = await put(alice, t.id, await seal(t, alice, { body: 'after' }));
+        assert.equal(next.body.seq, 101);
       }
-      assert.deepEqual(
-        listed.map((o) => o.seq),
-        seqs,
-      );
-      assert.deepEqual(
-        new Set(listed.map((o) => o.objectId)),
-        new Set(envelopes.map((e) => e.objectId)),
-      );
-      const bad = await bob.request('GET', `/v1/teams/${burstTeam.id}/objects?limit=1001`);
+      const bad = await bob.request('GET', `/v1/teams/${teams[0]?.id}/objects?limit=1001`);
       assert.equal(bad.body.error?.code, 'HUSH_ERR_BAD_REQUEST');
     });
   });
