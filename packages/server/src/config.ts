@@ -141,10 +141,13 @@ export function defaultDataDir(env: NodeJS.ProcessEnv): string {
 
 /** The `--help` text. */
 export function helpText(bin = 'hush-server'): string {
-  const rows = Object.values(OPTIONS).map((o: OptionSpec) => {
-    const left = `  ${o.flag} VALUE`.padEnd(30);
+  const specs: OptionSpec[] = Object.values(OPTIONS);
+  // The help column starts two spaces after the longest option.
+  const width = Math.max(...specs.map((o) => `  ${o.flag} VALUE`.length)) + 2;
+  const rows = specs.map((o) => {
+    const left = `  ${o.flag} VALUE`.padEnd(width);
     const def = o.def !== undefined ? ` [default: ${o.def}]` : '';
-    return `${left}${o.help}${def}\n${' '.repeat(30)}env: ${o.env}`;
+    return `${left}${o.help}${def}\n${' '.repeat(width)}env: ${o.env}`;
   });
   return [
     `Usage: ${bin} [OPTIONS]`,
@@ -154,7 +157,7 @@ export function helpText(bin = 'hush-server'): string {
     '',
     'Options (each also read from the environment variable shown):',
     ...rows,
-    '  --help                      show this help',
+    `${'  --help'.padEnd(width)}show this help`,
     '',
     'Examples:',
     `  ${bin}                                     # SQLite under ~/.local/share/hush`,
