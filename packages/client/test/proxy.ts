@@ -137,6 +137,11 @@ export async function startProxy(target: string): Promise<Proxy> {
             !type.includes('text/event-stream') &&
             ((proxy.tamper !== undefined && isJson) || proxy.tamperBytes !== undefined);
           if (!touched) {
+            // The client may have gone before the relay answered at all.
+            if (res.destroyed) {
+              ur.destroy();
+              return;
+            }
             res.writeHead(ur.statusCode ?? 502, ur.headers);
             // A client that goes away mid-answer must not leave the relay writing to a proxy
             // that no longer reads: pipe() alone would leave the upstream answer paused.

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import { parseConfig, type ServerConfig } from '../src/config.js';
 import { openDatabase, type Db } from '../src/db/database.js';
 import { prepared } from '../src/db/prepared.js';
@@ -65,7 +65,7 @@ for (const kind of await dialects()) {
       assert.deepEqual(await byTypes.all(store.db, 't2', ['a']), []);
     });
 
-    it('refuses rows whose columns differ, and nested lists, before running anything', async () => {
+    it('refuses mixed columns, nested lists, undefined and expressions, before running anything', async () => {
       const swapped = { principal_id: null, team_id: 't1', type: 'z', data: '0', created_at: 1 };
       await assert.rejects(insert.all(store.db, [row('y', '0'), swapped]), /same columns/);
       const lists = prepared(1, (db, ids: string[]) =>
@@ -74,6 +74,12 @@ for (const kind of await dialects()) {
       await assert.rejects(
         lists.all(store.db, [['a'] as unknown as string]),
         /only hold single values/,
+      );
+      const missing = { ...row('y', '0'), principal_id: undefined as unknown as null };
+      await assert.rejects(insert.all(store.db, [missing]), /cannot bind undefined/);
+      await assert.rejects(
+        byTypes.all(store.db, sql<string>`'t1'` as unknown as string, ['a']),
+        /cannot bind object/,
       );
       assert.deepEqual(await byTypes.all(store.db, 't1', ['y', 'z']), []);
     });

@@ -13,7 +13,7 @@
  * Compiled queries are kept per dialect adapter, which a database and its transactions
  * share, so a query run inside a transaction is compiled once too.
  */
-import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -24,16 +24,33 @@ interface Compiled<R> {
   readonly slots: readonly number[];
 }
 
-/** Shapes kept per query and adapter; more are dropped and compiled again when seen. */
-const MAX_SHAPES = 1000;
+/** Shapes kept per query and adapter; beyond it the least recently used is dropped. */
+const MAX_SHAPES = 256;
+
+/** Placeholder values are this prefix and their index among the query's values. */
+const MARK = '\u0000hush-prepared-';
 
 const isRow = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 
+/** A value that binds as a parameter: anything else (undefined, a Kysely expression) is refused. */
+function bindable(v: unknown): unknown {
+  if (
+    v === null ||
+    typeof v === 'string' ||
+    typeof v === 'number' ||
+    typeof v === 'bigint' ||
+    typeof v === 'boolean' ||
+    v instanceof Uint8Array
+  )
+    return v;
+  throw new Error(`prepared query: cannot bind ${v === undefined ? 'undefined' : typeof v}`);
+}
+
 function leaf(v: unknown): unknown {
   if (Array.isArray(v) || isRow(v))
     throw new Error('prepared query: a list or row may only hold single values');
-  return v;
+  return bindable(v);
 }
 
 /**
@@ -49,7 +66,7 @@ function flatten(v: unknown, out: unknown[]): string {
     return `{${columns.join()}}`;
   }
   if (!Array.isArray(v)) {
-    out.push(v);
+    out.push(bindable(v));
     return '.';
   }
   if (!isRow(v[0])) {
@@ -94,20 +111,26 @@ export class Prepared<A extends readonly unknown[], R> {
     let shapes = this.#compiled.get(adapter);
     if (!shapes) this.#compiled.set(adapter, (shapes = new Map()));
     let c = shapes.get(shape);
-    if (c) return c;
-    const marks: string[] = [];
-    const next = () => {
-      const m = `\u0000hush-prepared-${marks.length}`;
-      marks.push(m);
-      return m;
-    };
-    const placeholders = args.map((a) => marked(a, next)) as unknown as A;
-    const query = this.build(db, ...placeholders).compile();
-    const slots = query.parameters.map((p) => marks.indexOf(p as string));
-    if (marks.some((_, i) => !slots.includes(i)))
-      throw new Error('prepared query: every value must appear among the parameters');
-    c = { query, slots };
-    if (shapes.size >= MAX_SHAPES) shapes.clear();
+    if (c) {
+      // Least recently used first: a hit moves to the end of the map's order.
+      shapes.delete(shape);
+      shapes.set(shape, c);
+      return c;
+    }
+    let count = 0;
+    const placeholders = args.map((a) => marked(a, () => `${MARK}${count++}`)) as unknown as A;
+    const compiled = this.build(db, ...placeholders).compile();
+    const slots = compiled.parameters.map((p) =>
+      typeof p === 'string' && p.startsWith(MARK) ? Number(p.slice(MARK.length)) : -1,
+    );
+    const used = new Set(slots);
+    for (let i = 0; i < count; i++)
+      if (!used.has(i))
+        throw new Error('prepared query: every value must appear among the parameters');
+    // Only the SQL text and the constants are kept, not the builder's node tree.
+    const constants = compiled.parameters.map((p, i) => ((slots[i] as number) < 0 ? p : null));
+    c = { query: CompiledQuery.raw(compiled.sql, constants) as CompiledQuery<R>, slots };
+    if (shapes.size >= MAX_SHAPES) shapes.delete(shapes.keys().next().value as string);
     shapes.set(shape, c);
     return c;
   }

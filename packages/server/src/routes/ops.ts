@@ -79,6 +79,11 @@ export function drainOnClose(app: FastifyInstance, graceMs: number): void {
   const inFlight = new Map<Socket, number>();
   let closing = false;
   const track = (socket: Socket) => {
+    // A TLS handshake that completes after shutdown began: nothing of it is in flight.
+    if (closing) {
+      socket.destroy();
+      return;
+    }
     inFlight.set(socket, 0);
     socket.once('close', () => inFlight.delete(socket));
   };

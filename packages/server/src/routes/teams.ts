@@ -160,8 +160,9 @@ export function teamRoutes(app: FastifyInstance, ctx: Context): void {
       req,
       (req.params as { id: string }).id,
     );
+    const since = intParam('since', (req.query as { since?: string }).since, 0);
     requireMember(role);
-    return readLinks(ctx, id, intParam('since', (req.query as { since?: string }).since, 0));
+    return readLinks(ctx, id, since);
   });
 
   app.get('/v1/teams/:id/keyboxes', async (req) => {
