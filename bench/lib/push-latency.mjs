@@ -2,7 +2,7 @@
 // `rate` per second, open loop, and notes when each write was sent and acknowledged; the
 // subscribers (a conn-worker process) note when each object event arrived on each stream.
 // Both clocks are CLOCK_MONOTONIC, so the two sides compare directly.
-import { openLoop } from './http.mjs';
+import { encodeAll, openLoop } from './http.mjs';
 import { cpuSecondsOf } from './server.mjs';
 import { now, sleep, summary } from './stats.mjs';
 
@@ -19,10 +19,8 @@ export async function pushPhase(server, worker, pool, writes, token, opts) {
   const { rate, seconds, warmupSeconds = 0.5 } = opts;
   const n = Math.round(rate * seconds);
   let i = 0;
-  const next = () => {
-    const w = writes[i++];
-    return w && { ...w, token };
-  };
+  const ready = encodeAll(server, writes.slice(0, n + 1), token);
+  const next = () => ready[i++];
   // One write first: its sequence number tells which numbers the timed writes will get.
   const first = next();
   const r0 = await pool[0].request(first.method, first.path, first);

@@ -15,7 +15,7 @@
 // median of the paired differences (B - A, round by round).
 import { resolve } from 'node:path';
 import { buildTeam, provision, sealObjects } from '../lib/fixture.mjs';
-import { closedLoop, openConns } from '../lib/http.mjs';
+import { closedLoop, encodeAll, openConns } from '../lib/http.mjs';
 import { newStorage, startServer } from '../lib/server.mjs';
 
 const kind = process.argv[2] ?? 'sqlite';
@@ -49,12 +49,13 @@ async function run(v, team, writes) {
     const { owner } = await provision(server.url, team);
     const conns = await openConns(server.port, server.host, writers);
     let i = 0;
+    const ready = encodeAll(server, writes, owner.accessToken);
     const cpu0 = server.cpuSeconds();
-    const put = await closedLoop(
-      conns,
-      () => writes[i] && { ...writes[i++], token: owner.accessToken },
-      { seconds, warmup: 200, okStatus: 201 },
-    );
+    const put = await closedLoop(conns, () => ready[i++], {
+      seconds,
+      warmup: 200,
+      okStatus: 201,
+    });
     const cpu = ((server.cpuSeconds() - cpu0) * 1000) / put.ok;
     for (const c of conns) c.close();
     if (Object.keys(put.bad).length > 0) throw new Error(`bad answers: ${JSON.stringify(put.bad)}`);

@@ -9,7 +9,7 @@
 // share of a CPU running and waiting to run (/proc/PID/task/TID/schedstat).
 import { readdirSync, readFileSync } from 'node:fs';
 import { buildTeam, provision, sealObjects } from '../lib/fixture.mjs';
-import { closedLoop, openConns } from '../lib/http.mjs';
+import { closedLoop, encodeAll, openConns } from '../lib/http.mjs';
 import { newStorage, startServer } from '../lib/server.mjs';
 import { summary } from '../lib/stats.mjs';
 
@@ -35,11 +35,11 @@ try {
   const clients = await provision(server.url, team);
   const conns = await openConns(server.port, server.host, writers);
   let i = 0;
-  const token = clients.owner.accessToken;
+  const ready = encodeAll(server, writes, clients.owner.accessToken);
   const cpu0 = server.cpuSeconds();
   const s0 = schedstat(server.pid);
   const t0 = performance.now();
-  const put = await closedLoop(conns, () => writes[i] && { ...writes[i++], token }, {
+  const put = await closedLoop(conns, () => ready[i++], {
     seconds: 5,
     warmup: 200,
     okStatus: 201,
