@@ -3,7 +3,9 @@
  * only wake-ups: on one, the hub reads the events after its window's top from the
  * database (one query for the whole process, however many connections), appends them to
  * the shared window and wakes the connections whose scope they touch. Each connection then
- * serves itself from the window, or from the database when it is further behind.
+ * serves itself from the window, or from the database when it is further behind. The
+ * events this process's write batches commit are handed over as written (`committed`) and
+ * need no read when they continue the window directly.
  *
  * The ticker sends heartbeats, ends streams whose token expired, drops sockets that stopped
  * draining, and re-reads the log once per beat, so a lost notice (a writer killed between
@@ -43,6 +45,16 @@ export function pushStats(): { connections: number; windowEvents: number } {
     windowEvents += h.ring.size;
   }
   return { connections, windowEvents };
+}
+
+/**
+ * Events this process has just committed on `db`, in id order, as stored: each hub on that
+ * database appends them to its window without reading the log, when they continue it
+ * directly (see `PushHub.committed`).
+ */
+export function announceCommitted(db: Kysely<Database>, rows: readonly EventRow[]): void {
+  if (rows.length === 0) return;
+  for (const h of hubs) if (h.db === db) h.committed(rows);
 }
 
 export class PushHub implements StreamHost {
@@ -111,6 +123,21 @@ export class PushHub implements StreamHost {
       { err: { name: (e as Error)?.name, code: (e as { code?: unknown })?.code } },
       'push: reading the event log failed',
     );
+  }
+
+  /**
+   * Rows this process committed. The window must hold every committed event between its
+   * floor and top, so they are appended only if they start right after the top and their
+   * ids run without a gap: then no other commit can fall between them. Otherwise (another
+   * process's or another route's commit came first, or a rolled-back batch left a gap in
+   * the ids) the notice that follows makes the hub read the log, as before.
+   */
+  committed(rows: readonly EventRow[]): void {
+    if (this.#closed || this.#stale || this.#streams.size === 0) return;
+    let expected = this.ring.top + 1;
+    for (const r of rows) if (r.id !== expected++) return;
+    this.ring.append(rows);
+    this.#dispatch(rows);
   }
 
   /** Something may have been committed: read the log (coalesced: one read at a time). */

@@ -8,6 +8,8 @@ import { sql, type Insertable, type Transaction } from 'kysely';
 import type { Dialect } from '../db/database.js';
 import { prepared } from '../db/prepared.js';
 import type { Database, EventsTable } from '../db/schema.js';
+import type { EventRow } from '../push/ring.js';
+import { toEventRow } from '../push/scope.js';
 
 /** What an event names. Payloads hold ids and sequence numbers only, never content. */
 export interface NewEvent {
@@ -21,16 +23,19 @@ export interface NewEvent {
 const EVENT_LOCK = 7474_0001;
 
 const insertEvents = prepared(1, (db, rows: Insertable<EventsTable>[]) =>
-  db.insertInto('events').values(rows).returning('id'),
+  db.insertInto('events').values(rows).returning(['id', 'team_id', 'principal_id', 'type', 'data']),
 );
 
-/** Appends events inside a write transaction; returns the highest id written. */
-export async function appendEvents(
+/**
+ * Appends events inside a write transaction; returns the rows as stored, in id order (the
+ * push hub of this process can append them to its window without reading them back).
+ */
+export async function appendEventRows(
   trx: Transaction<Database>,
   dialect: Dialect,
   events: readonly NewEvent[],
-): Promise<number> {
-  if (events.length === 0) return 0;
+): Promise<EventRow[]> {
+  if (events.length === 0) return [];
   if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${EVENT_LOCK})`.execute(trx);
   const now = Date.now();
   const rows = await insertEvents.all(
@@ -43,5 +48,14 @@ export async function appendEvents(
       created_at: now,
     })),
   );
-  return Math.max(...rows.map((r) => Number(r.id)));
+  return rows.map(toEventRow).sort((a, b) => a.id - b.id);
+}
+
+/** Appends events inside a write transaction; returns the highest id written. */
+export async function appendEvents(
+  trx: Transaction<Database>,
+  dialect: Dialect,
+  events: readonly NewEvent[],
+): Promise<number> {
+  return (await appendEventRows(trx, dialect, events)).at(-1)?.id ?? 0;
 }

@@ -22,7 +22,9 @@ import type { Context, EventNotice } from '../context.js';
 import type { Dialect } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import { HttpError } from '../errors.js';
-import { appendEvents, type NewEvent } from './events.js';
+import { announceCommitted } from '../push/hub.js';
+import type { EventRow } from '../push/ring.js';
+import { appendEventRows, type NewEvent } from './events.js';
 
 /** A transaction of the batch. */
 export type Trx = Transaction<Database>;
@@ -89,7 +91,7 @@ export class WriteBatcher {
   }
 
   async #commit(jobs: readonly Job[]): Promise<void> {
-    let done: { outcomes: Outcome[]; notices: EventNotice[] };
+    let done: Committed;
     try {
       done = await this.#transaction(jobs);
     } catch (e) {
@@ -107,6 +109,8 @@ export class WriteBatcher {
       else job.reject(o.err);
     });
     try {
+      // This process's hubs first, from the rows as written; then every process's, by notice.
+      announceCommitted(this.ctx.store.db, done.rows);
       if (done.notices.length > 0) this.ctx.bus.publish(done.notices);
     } catch {
       // The writes are durable; a push that could not be announced is still found by
@@ -114,7 +118,7 @@ export class WriteBatcher {
     }
   }
 
-  #transaction(jobs: readonly Job[]): Promise<{ outcomes: Outcome[]; notices: EventNotice[] }> {
+  #transaction(jobs: readonly Job[]): Promise<Committed> {
     const { db, dialect } = this.ctx.store;
     return db.transaction().execute(async (trx) => {
       const byKind = new Map<AnyKind, unknown[]>();
@@ -142,10 +146,18 @@ export class WriteBatcher {
         else outcomes.push({ ok: await j.kind.apply(trx, state, checked.plan, events) });
       }
       for (const k of kinds) await k.finish(trx, states.get(k));
-      const last = await appendEvents(trx, dialect, events);
-      return { outcomes, notices: notices(events, last) };
+      const rows = await appendEventRows(trx, dialect, events);
+      return { outcomes, notices: notices(events, rows.at(-1)?.id ?? 0), rows };
     });
   }
+}
+
+/** What a committed batch answers and announces. */
+interface Committed {
+  readonly outcomes: Outcome[];
+  readonly notices: EventNotice[];
+  /** The event rows as stored, in id order. */
+  readonly rows: EventRow[];
 }
 
 /** One notice per team or principal the batch touched, carrying the batch's last event id. */
