@@ -97,12 +97,11 @@ async function authenticateForTeam<R extends TokenRow>(
   ctx: Context,
   req: FastifyRequest,
   rawTeamId: unknown,
-  name: string,
   query: Prepared<[hash: string, teamId: string], R>,
 ): Promise<{ caller: Caller; teamId: string; row: R | undefined }> {
   let teamId: string;
   try {
-    teamId = idParam(name, rawTeamId);
+    teamId = idParam('id', rawTeamId);
   } catch (e) {
     await authenticate(ctx, req);
     throw e;
@@ -121,15 +120,8 @@ export async function authenticateInTeam(
   ctx: Context,
   req: FastifyRequest,
   rawTeamId: unknown,
-  name = 'id',
 ): Promise<{ caller: Caller; teamId: string; teamHead: number | null }> {
-  const { caller, teamId, row } = await authenticateForTeam(
-    ctx,
-    req,
-    rawTeamId,
-    name,
-    tokenRowInTeam,
-  );
+  const { caller, teamId, row } = await authenticateForTeam(ctx, req, rawTeamId, tokenRowInTeam);
   const head = row?.team_head;
   return { caller, teamId, teamHead: head === null || head === undefined ? null : Number(head) };
 }
@@ -143,24 +135,14 @@ export async function authenticateMember(
   ctx: Context,
   req: FastifyRequest,
   rawTeamId: unknown,
-  name = 'id',
 ): Promise<{ caller: Caller; teamId: string; role: Role | undefined }> {
-  const { caller, teamId, row } = await authenticateForTeam(
-    ctx,
-    req,
-    rawTeamId,
-    name,
-    tokenRowAsMember,
-  );
+  const { caller, teamId, row } = await authenticateForTeam(ctx, req, rawTeamId, tokenRowAsMember);
   return { caller, teamId, role: (row?.member_role ?? undefined) as Role | undefined };
 }
 
 /** The role, or HUSH_ERR_NOT_FOUND for a non-member (no existence leak). */
-export function requireMember(
-  role: Role | undefined,
-  message = 'no such team, or you are not a member',
-): Role {
-  if (role === undefined) fail('HUSH_ERR_NOT_FOUND', message);
+export function requireMember(role: Role | undefined): Role {
+  if (role === undefined) fail('HUSH_ERR_NOT_FOUND', 'no such team, or you are not a member');
   return role;
 }
 
