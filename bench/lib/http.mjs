@@ -110,17 +110,8 @@ export async function openConns(port, host, n) {
   return conns;
 }
 
-/**
- * Closed loop: every connection sends its next request as soon as the previous one was
- * answered, for `seconds` (after `warmup` requests that are not counted), or until `next()`
- * returns undefined. Returns the rate of requests answered with `okStatus`.
- */
-export async function closedLoop(conns, next, { seconds, warmup = 0, okStatus = 200 }) {
-  for (let i = 0; i < warmup; i++) {
-    const r = next();
-    if (!r) break;
-    await conns[i % conns.length].request(r.method, r.path, r);
-  }
+/** One closed loop of `seconds`: counts, and round-trip times, of the answers. */
+async function loop(conns, next, seconds, okStatus) {
   let ok = 0;
   const bad = new Map();
   const lat = [];
@@ -139,6 +130,28 @@ export async function closedLoop(conns, next, { seconds, warmup = 0, okStatus = 
   );
   const elapsed = (now() - t0) / 1000;
   return { ok, bad: Object.fromEntries(bad), seconds: elapsed, rate: ok / elapsed, lat };
+}
+
+/**
+ * Closed loop: every connection sends its next request as soon as the previous one was
+ * answered, for `seconds`, or until `next()` returns undefined. Returns the rate of requests
+ * answered with `okStatus`. The same loop runs `warmSeconds` before that without being
+ * counted (its rate is returned as `warm`): a freshly started server compiles its hot paths
+ * in its first seconds, and runs at about half its rate meanwhile
+ * (docs/SERVER-PERFORMANCE.md), so a figure taken then says little about a server that has
+ * been up for minutes. `onMeasure()`, when given, runs as the counted loop starts and its
+ * result's `stop()` as it ends.
+ */
+export async function closedLoop(
+  conns,
+  next,
+  { seconds, warmSeconds = 0, okStatus = 200, onMeasure },
+) {
+  const warm = warmSeconds > 0 ? await loop(conns, next, warmSeconds, okStatus) : undefined;
+  const probe = onMeasure?.();
+  const counted = await loop(conns, next, seconds, okStatus);
+  probe?.stop();
+  return { ...counted, warm: warm && { ok: warm.ok, rate: warm.rate, bad: warm.bad } };
 }
 
 /**

@@ -68,6 +68,16 @@ export function cpuWatch(pids) {
   };
 }
 
+/** Environment variables from `K=V K2=V2` (a probe's command-line setting), or {}. */
+export function envFrom(spec = '') {
+  return Object.fromEntries(
+    spec
+      .split(' ')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
+
 /** Fresh storage: a temporary data dir, plus a new PostgreSQL database for 'postgres'. */
 export function newStorage(kind) {
   return new Storage(kind);

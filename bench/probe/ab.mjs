@@ -15,8 +15,9 @@
 // median of the paired differences (B - A, round by round).
 import { resolve } from 'node:path';
 import { buildTeam, provision, sealObjects } from '../lib/fixture.mjs';
-import { closedLoop, encodeAll, openConns } from '../lib/http.mjs';
-import { newStorage, startServer } from '../lib/server.mjs';
+import { openConns } from '../lib/http.mjs';
+import { envFrom, newStorage, startServer } from '../lib/server.mjs';
+import { WARM_SECONDS, durableWrites } from '../lib/write-phase.mjs';
 
 const kind = process.argv[2] ?? 'sqlite';
 const rounds = Number(process.env.ROUNDS ?? 6);
@@ -26,12 +27,7 @@ const variant = (name) => ({
   name,
   main: resolve(process.env[`${name}_ROOT`] ?? '.', 'packages/server/dist/src/main.js'),
   nodeArgs: (process.env[`${name}_ARGS`] ?? '').split(' ').filter(Boolean),
-  env: Object.fromEntries(
-    (process.env[`${name}_ENV`] ?? '')
-      .split(' ')
-      .filter(Boolean)
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  ),
+  env: envFrom(process.env[`${name}_ENV`]),
 });
 const variants = [variant('A'), variant('B')];
 
@@ -48,15 +44,9 @@ async function run(v, team, writes) {
   try {
     const { owner } = await provision(server.url, team);
     const conns = await openConns(server.port, server.host, writers);
-    let i = 0;
-    const ready = encodeAll(server, writes, owner.accessToken);
-    const cpu0 = server.cpuSeconds();
-    const put = await closedLoop(conns, () => ready[i++], {
+    const { put, cpuMs: cpu } = await durableWrites(server, conns, writes, owner.accessToken, {
       seconds,
-      warmup: 200,
-      okStatus: 201,
     });
-    const cpu = ((server.cpuSeconds() - cpu0) * 1000) / put.ok;
     for (const c of conns) c.close();
     if (Object.keys(put.bad).length > 0) throw new Error(`bad answers: ${JSON.stringify(put.bad)}`);
     return { rate: put.rate, cpu };
@@ -69,7 +59,7 @@ async function run(v, team, writes) {
 for (const v of variants)
   console.log(`${v.name}: ${v.main} ${v.nodeArgs.join(' ')} ${JSON.stringify(v.env)}`);
 const team = await buildTeam(4);
-const writes = await sealObjects(team, Math.ceil(seconds * 8000) + 200, 400);
+const writes = await sealObjects(team, Math.ceil((seconds + WARM_SECONDS) * 9000), 400);
 const results = { A: [], B: [] };
 for (let r = 0; r < rounds; r++) {
   // Alternate which goes first, so neither always runs right after the sealing or the other.

@@ -4,12 +4,12 @@
 // acknowledged in each 100 ms, which tells one long pause from a steady queue
 // (docs/SERVER-PERFORMANCE.md). Needs `npm run build`.
 //
-//   node bench/probe/push.mjs [sqlite|postgres] [subscribers,...]    NODE_ARGS="--cpu-prof"
+//   node bench/probe/push.mjs [sqlite|postgres] [subscribers,...]    NODE_ARGS="--cpu-prof" SERVER_ENV="K=V ..."
 import { ConnWorker } from '../lib/conns.mjs';
 import { buildTeam, provision, sealObjects } from '../lib/fixture.mjs';
 import { openConns } from '../lib/http.mjs';
 import { pushPhase } from '../lib/push-latency.mjs';
-import { newStorage, startServer } from '../lib/server.mjs';
+import { envFrom, newStorage, startServer } from '../lib/server.mjs';
 
 const kind = process.argv[2] ?? 'sqlite';
 const steps = (process.argv[3] ?? '1000').split(',').map(Number);
@@ -21,7 +21,7 @@ const team = await buildTeam(4);
 const per = RATE * SECONDS + 1;
 const writes = await sealObjects(team, steps.length * per, 400);
 const storage = newStorage(kind);
-const server = await startServer(storage, { nodeArgs });
+const server = await startServer(storage, { nodeArgs, env: envFrom(process.env.SERVER_ENV) });
 const worker = new ConnWorker(Math.max(...steps) + 256);
 try {
   const clients = await provision(server.url, team);

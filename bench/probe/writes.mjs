@@ -9,9 +9,10 @@
 // share of a CPU running and waiting to run (/proc/PID/task/TID/schedstat).
 import { readdirSync, readFileSync } from 'node:fs';
 import { buildTeam, provision, sealObjects } from '../lib/fixture.mjs';
-import { closedLoop, encodeAll, openConns } from '../lib/http.mjs';
+import { openConns } from '../lib/http.mjs';
 import { newStorage, startServer } from '../lib/server.mjs';
 import { summary } from '../lib/stats.mjs';
+import { durableWrites } from '../lib/write-phase.mjs';
 
 const kind = process.argv[2] ?? 'sqlite';
 const writers = Number(process.env.WRITERS ?? 50);
@@ -28,32 +29,36 @@ function schedstat(pid) {
 }
 
 const team = await buildTeam(4);
-const writes = await sealObjects(team, 40_000, 400);
+const writes = await sealObjects(team, 80_000, 400);
 const storage = newStorage(kind);
 const server = await startServer(storage, { nodeArgs });
 try {
   const clients = await provision(server.url, team);
   const conns = await openConns(server.port, server.host, writers);
-  let i = 0;
-  const ready = encodeAll(server, writes, clients.owner.accessToken);
-  const cpu0 = server.cpuSeconds();
-  const s0 = schedstat(server.pid);
-  const t0 = performance.now();
-  const put = await closedLoop(conns, () => ready[i++], {
+  let s0;
+  let t0;
+  let threads;
+  const { put, cpuMs } = await durableWrites(server, conns, writes, clients.owner.accessToken, {
     seconds: 5,
-    warmup: 200,
-    okStatus: 201,
-  });
-  const secs = (performance.now() - t0) / 1000;
-  const threads = [...schedstat(server.pid)].map(([t, [run, wait]]) => {
-    const [r0, w0] = s0.get(t) ?? [0, 0];
-    const pct = (ns) => Math.round((100 * ns) / 1e9 / secs);
-    return `${t} run ${pct(run - r0)}% wait ${pct(wait - w0)}%`;
+    onMeasure() {
+      s0 = schedstat(server.pid);
+      t0 = performance.now();
+      return {
+        stop() {
+          const secs = (performance.now() - t0) / 1000;
+          const pct = (ns) => Math.round((100 * ns) / 1e9 / secs);
+          threads = [...schedstat(server.pid)].map(([t, [run, wait]]) => {
+            const [r0, w0] = s0.get(t) ?? [0, 0];
+            return `${t} run ${pct(run - r0)}% wait ${pct(wait - w0)}%`;
+          });
+        },
+      };
+    },
   });
   const lat = summary(put.lat);
   console.log(
     `${kind}: ${Math.round(put.rate)} writes/s, round trip p50 ${lat.p50.toFixed(1)} ms, ` +
-      `p99 ${lat.p99.toFixed(1)} ms, server CPU ${(((server.cpuSeconds() - cpu0) * 1000) / put.ok).toFixed(2)} ms per write`,
+      `p99 ${lat.p99.toFixed(1)} ms, server CPU ${cpuMs.toFixed(2)} ms per write (warm-up ${Math.round(put.warm.rate)} writes/s)`,
   );
   for (const t of threads) console.log(`  thread ${t}`);
   for (const c of conns) c.close();
