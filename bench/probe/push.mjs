@@ -5,6 +5,8 @@
 // (docs/SERVER-PERFORMANCE.md). Needs `npm run build`.
 //
 //   node bench/probe/push.mjs [sqlite|postgres] [subscribers,...]    NODE_ARGS="--cpu-prof" SERVER_ENV="K=V ..."
+//     SERVER_ROOT=/work/base   another built checkout's server (as ab.mjs's A_ROOT)
+import { resolve } from 'node:path';
 import { ConnWorker } from '../lib/conns.mjs';
 import { buildTeam, provision, sealObjects } from '../lib/fixture.mjs';
 import { openConns } from '../lib/http.mjs';
@@ -21,7 +23,13 @@ const team = await buildTeam(4);
 const per = RATE * SECONDS + 1;
 const writes = await sealObjects(team, steps.length * per, 400);
 const storage = newStorage(kind);
-const server = await startServer(storage, { nodeArgs, env: envFrom(process.env.SERVER_ENV) });
+const server = await startServer(storage, {
+  nodeArgs,
+  env: envFrom(process.env.SERVER_ENV),
+  ...(process.env.SERVER_ROOT
+    ? { main: resolve(process.env.SERVER_ROOT, 'packages/server/dist/src/main.js') }
+    : {}),
+});
 const worker = new ConnWorker(Math.max(...steps) + 256);
 try {
   const clients = await provision(server.url, team);
