@@ -101,7 +101,9 @@ function rows(kind, m) {
       note:
         `${fmt(tp.put.ok)} writes in ${tp.put.seconds.toFixed(1)} s${tp.ranOut ? ' (prepared envelopes ran out)' : ''}; ` +
         `round trip p50 ${lat.p50.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms; ` +
-        `server CPU ${tp.cpuMs.toFixed(2)} ms per write${refusals(tp.put.bad)}; ` +
+        `server CPU ${tp.cpuMs.toFixed(2)} ms per write` +
+        (kind === 'postgres' ? ` (PostgreSQL's backends ${tp.dbCpuMs.toFixed(2)} ms)` : '') +
+        `${refusals(tp.put.bad)}; ` +
         `in the ${WARM_SECONDS} s of uncounted writes before (the server process's first): ${fmt(tp.put.warm.rate)}/s`,
     },
   ];

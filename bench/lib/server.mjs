@@ -4,7 +4,7 @@
 // The process can be started with a raised open-file limit, and exposes its resident memory
 // and CPU time from /proc.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Storage } from '../../packages/server/dist/test/harness.js';
 
 const MAIN = new URL('../../packages/server/dist/src/main.js', import.meta.url).pathname;
@@ -37,6 +37,21 @@ export function withFileLimit(argv, nofile) {
 export function cpuSecondsOf(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** CPU seconds of the PostgreSQL backends connected to database `name` (from /proc). */
+function backendCpuSeconds(name) {
+  let sum = 0;
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      if (cmd.startsWith('postgres: ') && cmd.includes(` ${name} `)) sum += cpuSecondsOf(p);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return sum;
 }
 
 /** Busy CPU seconds of the whole machine so far, all CPUs (from /proc/stat). */
@@ -153,6 +168,14 @@ export async function startServer(
     /** CPU seconds used so far, user + system, all threads. */
     cpuSeconds() {
       return cpuSecondsOf(pid);
+    },
+    /**
+     * PostgreSQL: CPU seconds used so far by the backends serving this run's database (its
+     * connections: count only while they stay open); SQLite: 0, the database runs inside
+     * the server.
+     */
+    databaseCpuSeconds() {
+      return storage.kind === 'postgres' ? backendCpuSeconds(storage.dbName) : 0;
     },
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;

@@ -9,7 +9,8 @@ export const WARM_SECONDS = 4;
 /**
  * Puts `writes` (from fixture.mjs sealObjects) as `token`'s device over `conns` for
  * `warmSeconds` uncounted, then `seconds` counted. Returns the closed loop's result, the
- * server's CPU per counted write (ms, all threads), and whether the prepared writes ran out.
+ * server's CPU per counted write (ms, all threads), PostgreSQL's (`dbCpuMs`, its backends;
+ * 0 on SQLite), and whether the prepared writes ran out.
  * `onMeasure` is passed on to closedLoop.
  */
 export async function durableWrites(
@@ -22,7 +23,9 @@ export async function durableWrites(
   const ready = encodeAll(server, writes, token);
   let i = 0;
   let cpu0 = 0;
+  let db0 = 0;
   let cpuMs = 0;
+  let dbCpuMs = 0;
   const put = await closedLoop(conns, () => ready[i++], {
     seconds,
     warmSeconds,
@@ -30,13 +33,16 @@ export async function durableWrites(
     onMeasure() {
       const inner = onMeasure?.();
       cpu0 = server.cpuSeconds();
+      db0 = server.databaseCpuSeconds();
       return {
         stop() {
           cpuMs = (server.cpuSeconds() - cpu0) * 1000;
+          dbCpuMs = (server.databaseCpuSeconds() - db0) * 1000;
           inner?.stop();
         },
       };
     },
   });
-  return { put, cpuMs: cpuMs / Math.max(1, put.ok), ranOut: i > writes.length };
+  const per = Math.max(1, put.ok);
+  return { put, cpuMs: cpuMs / per, dbCpuMs: dbCpuMs / per, ranOut: i > writes.length };
 }

@@ -11,8 +11,9 @@
 //     A_ENV="" B_ENV="UV_THREADPOOL_SIZE=1"         environment per variant (K=V ...)
 //     ROUNDS=6 SECONDS=4 WRITERS=50
 //
-// Prints each run, then per variant the median writes/s and server CPU per write, and the
-// median of the paired differences (B - A, round by round).
+// Prints each run, then per variant the median writes/s and server CPU per write (on
+// PostgreSQL also its backends' CPU per write), and the median of the paired differences
+// (B - A, round by round).
 import { resolve } from 'node:path';
 import { buildTeam, provision, sealObjects } from '../lib/fixture.mjs';
 import { openConns } from '../lib/http.mjs';
@@ -44,12 +45,16 @@ async function run(v, team, writes) {
   try {
     const { owner } = await provision(server.url, team);
     const conns = await openConns(server.port, server.host, writers);
-    const { put, cpuMs: cpu } = await durableWrites(server, conns, writes, owner.accessToken, {
+    const {
+      put,
+      cpuMs: cpu,
+      dbCpuMs: dbCpu,
+    } = await durableWrites(server, conns, writes, owner.accessToken, {
       seconds,
     });
     for (const c of conns) c.close();
     if (Object.keys(put.bad).length > 0) throw new Error(`bad answers: ${JSON.stringify(put.bad)}`);
-    return { rate: put.rate, cpu };
+    return { rate: put.rate, cpu, dbCpu };
   } finally {
     await server.stop();
     await storage.destroy();
@@ -67,7 +72,8 @@ for (let r = 0; r < rounds; r++) {
     const x = await run(v, team, writes);
     results[v.name].push(x);
     console.log(
-      `round ${r + 1} ${v.name}: ${Math.round(x.rate)} writes/s, ${x.cpu.toFixed(3)} ms CPU per write`,
+      `round ${r + 1} ${v.name}: ${Math.round(x.rate)} writes/s, ${x.cpu.toFixed(3)} ms CPU per write` +
+        (kind === 'postgres' ? ` (PostgreSQL ${x.dbCpu.toFixed(3)} ms)` : ''),
     );
   }
 }
@@ -75,7 +81,8 @@ for (const v of variants) {
   const xs = results[v.name];
   console.log(
     `${v.name} median: ${Math.round(median(xs.map((x) => x.rate)))} writes/s, ` +
-      `${median(xs.map((x) => x.cpu)).toFixed(3)} ms CPU per write`,
+      `${median(xs.map((x) => x.cpu)).toFixed(3)} ms CPU per write` +
+      (kind === 'postgres' ? ` (PostgreSQL ${median(xs.map((x) => x.dbCpu)).toFixed(3)} ms)` : ''),
   );
 }
 const diffs = results.A.map((a, k) => results.B[k].rate - a.rate);

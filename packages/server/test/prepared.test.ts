@@ -1,7 +1,8 @@
 /**
  * Prepared queries (db/prepared.ts) on both real databases: every shape gets its own
  * values in the right places, inside and outside transactions, and arguments whose shape
- * the cache key could not describe are refused instead of run with misplaced values.
+ * the cache key could not describe are refused instead of run with misplaced values. On
+ * PostgreSQL a shape without lists runs as a named statement (db/pg-named.ts).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -83,5 +84,40 @@ for (const kind of await dialects()) {
       );
       assert.deepEqual(await byTypes.all(store.db, 't1', ['y', 'z']), []);
     });
+
+    if (kind === 'postgres')
+      it('runs a shape without lists as a named statement, one with a list unnamed', async () => {
+        const byType = prepared(2, (db, teamId: string, type: string) =>
+          db
+            .selectFrom('events')
+            .select(['type', 'data'])
+            .where('team_id', '=', teamId)
+            .where('type', '=', type),
+        );
+        // One transaction: its statements run on one connection, whose named statements
+        // pg_prepared_statements lists.
+        const { named, rows } = await store.db.transaction().execute(async (trx) => {
+          const rows = [
+            ...(await byType.all(trx, 't1', 'a')),
+            ...(await byType.all(trx, 't1', 'g')),
+            ...(await byTypes.all(trx, 't1', ['c'])),
+          ];
+          const named = await sql<{ statement: string }>`
+            select statement from pg_prepared_statements where name like 'hush_%'`.execute(trx);
+          return { named: named.rows.map((r) => r.statement), rows };
+        });
+        assert.deepEqual(
+          rows.map((r) => r.type + r.data),
+          ['a1', 'g7', 'c3'],
+        );
+        assert.ok(
+          named.some((t) => /"type" = \$2/.test(t)),
+          `the listless query is prepared: ${named.join(' | ')}`,
+        );
+        assert.ok(
+          !named.some((t) => / in \(/i.test(t)),
+          `no query with a list is: ${named.join(' | ')}`,
+        );
+      });
   });
 }

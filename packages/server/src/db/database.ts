@@ -18,6 +18,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations.js';
+import { useNamedStatements } from './pg-named.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -122,7 +123,10 @@ export async function openDatabase(opts: {
     // A checked-out client losing its connection (between the statements of a transaction)
     // emits 'error' on itself, not on the pool: unhandled, that killed the process. The
     // statement that runs into it fails (answered 503) and the pool drops the dead client.
-    pool.on('connect', (client) => client.on('error', () => {}));
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+      useNamedStatements(client);
+    });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';

@@ -14,6 +14,7 @@
  * share, so a query run inside a transaction is compiled once too.
  */
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { nameStatement } from './pg-named.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -130,6 +131,8 @@ export class Prepared<A extends readonly unknown[], R> {
     // Only the SQL text and the constants are kept, not the builder's node tree.
     const constants = compiled.parameters.map((p, i) => ((slots[i] as number) < 0 ? p : null));
     c = { query: CompiledQuery.raw(compiled.sql, constants) as CompiledQuery<R>, slots };
+    // A shape without lists has one SQL text for good: PostgreSQL may keep it prepared.
+    if (!shape.includes('[')) nameStatement(compiled.sql);
     if (shapes.size >= MAX_SHAPES) shapes.delete(shapes.keys().next().value as string);
     shapes.set(shape, c);
     return c;
