@@ -48,7 +48,7 @@ try {
     const d = r.delivery;
     console.log(
       `${kind}, ${subs} subscribers: p50 ${d.p50.toFixed(1)} ms, p99 ${d.p99.toFixed(1)} ms, ` +
-        `${Math.round(r.achieved)} writes/s, ${d.missing} missing, server CPU ${Math.round(100 * r.serverCpu)}%`,
+        `${Math.round(r.achieved)} writes/s, ${d.missing} missing, server CPU ${Math.round(100 * r.serverCpu)}%, subscribers ${Math.round(100 * r.workerCpu)}%`,
     );
     console.log(`  worst per 100 ms: ${d.worstPer100ms.map((x) => x ?? '-').join(' ')}`);
   }
