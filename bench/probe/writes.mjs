@@ -35,14 +35,12 @@ const server = await startServer(storage, { nodeArgs });
 try {
   const clients = await provision(server.url, team);
   const conns = await openConns(server.port, server.host, writers);
-  let s0;
-  let t0;
   let threads;
   const { put, cpuMs } = await durableWrites(server, conns, writes, clients.owner.accessToken, {
     seconds: 5,
     onMeasure() {
-      s0 = schedstat(server.pid);
-      t0 = performance.now();
+      const s0 = schedstat(server.pid);
+      const t0 = performance.now();
       return {
         stop() {
           const secs = (performance.now() - t0) / 1000;

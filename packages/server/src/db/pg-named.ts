@@ -3,8 +3,8 @@
  * token lookup, chain heads and membership every request runs, and the batch statements
  * without `in` lists). node-postgres otherwise sends every query as an unnamed statement,
  * which PostgreSQL parses and plans anew each time: planning was a third of PostgreSQL's CPU
- * under the write bench, the token query's join most of it. A named statement is parsed
- * once per connection, and after a few runs PostgreSQL keeps a generic plan for it.
+ * under the write bench. A named statement is parsed once per connection, and after five
+ * runs PostgreSQL may switch it to a generic plan that is not planned again.
  *
  * Only texts registered here are named (db/prepared.ts registers the shapes without lists),
  * so the statements a connection keeps stay few: a list's length is part of its text.
