@@ -225,6 +225,17 @@ export const rateLimited = new Counter(
 );
 for (const scope of ['device', 'address']) rateLimited.inc({ scope }, 0);
 
+/**
+ * Chains read from the database and verified link by link, by `chain` (`principal`, `team`):
+ * read-cache misses (shared by concurrent requests) and the fresh loads of write transactions.
+ */
+export const chainLoads = new Counter(
+  'hush_chain_loads_total',
+  'chains read from the database and verified link by link, by chain kind',
+  ['chain'],
+);
+for (const chain of ['principal', 'team']) chainLoads.inc({ chain }, 0);
+
 /** Requests that failed with HUSH_ERR_INTERNAL (a bug or an unclassified fault). */
 export const internalErrors = new Counter(
   'hush_internal_errors_total',

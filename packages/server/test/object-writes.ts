@@ -146,12 +146,14 @@ export async function checkCounters(
 
 /**
  * Seals `count` writes by `owner` for `team` under its current generation: bodies of
- * varied sizes, and every tenth one a kv entry, so the blind-index rule is exercised too.
+ * varied sizes, and every tenth one a kv entry, so the blind-index rule is exercised too
+ * (keys `${kvPrefix}_0`, `${kvPrefix}_10`, ...: sets sealed together need distinct prefixes).
  */
 export async function sealWrites(
   owner: TestClient,
   team: TestTeam,
   count: number,
+  kvPrefix = 'KEY',
 ): Promise<Write[]> {
   const generation = team.state.current.generation;
   const key = team.keys[generation - 1] as TeamKey;
@@ -171,7 +173,7 @@ export async function sealWrites(
       body: b.randomBytes((i * 7919) % 12_000),
       objectId,
       objectVersion: 1,
-      ...(kv ? { blindIndex: await blindIndex(b, ik, 'env', `KEY_${i}`) } : {}),
+      ...(kv ? { blindIndex: await blindIndex(b, ik, 'env', `${kvPrefix}_${i}`) } : {}),
     });
     writes.push({ objectId: toBase64url(objectId), envelope: toBase64url(envelope) });
   }

@@ -3,8 +3,11 @@
  * link with the same core code clients use (defence in depth: clients never rely on it).
  *
  * Reads use a cache whose entry is valid only while its head matches the database, so
- * several server processes on one PostgreSQL stay correct. Writes load a fresh state inside
- * their transaction and never touch the cache, so concurrent appends cannot corrupt it.
+ * several server processes on one PostgreSQL stay correct. Concurrent reads that miss it
+ * for the same head share one load (after a restart, a burst of requests would otherwise
+ * each verify the same chain), and a load never replaces a newer cached state. Writes load
+ * a fresh state inside their transaction and never touch the cache, so concurrent appends
+ * cannot corrupt it.
  */
 import {
   fromBase64url,
@@ -20,6 +23,8 @@ import type { Kysely } from 'kysely';
 import type { Caller } from '../context.js';
 import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
+import { chainLoads } from '../metrics.js';
+import { InFlight } from './in-flight.js';
 
 type Db = Kysely<Database>;
 
@@ -30,9 +35,25 @@ const teamHead = prepared(1, (db, id: string) =>
   db.selectFrom('teams').select('head_seq').where('id', '=', id),
 );
 
+const principalLoads = chainLoads.series({ chain: 'principal' });
+const teamLoads = chainLoads.series({ chain: 'team' });
+
+/** Caches `st` under `id` unless a newer state (chains only grow) is there already. */
+function keepNewer<S extends { readonly seq: number }>(
+  cache: Map<string, S>,
+  id: string,
+  st: S | undefined,
+): S | undefined {
+  const cached = cache.get(id);
+  if (st && (!cached || cached.seq <= st.seq)) cache.set(id, st);
+  return st;
+}
+
 export class ChainStore {
   readonly #principals = new Map<string, PrincipalState>();
   readonly #teams = new Map<string, TeamState>();
+  readonly #principalLoads = new InFlight<PrincipalState | undefined>();
+  readonly #teamLoads = new InFlight<TeamState | undefined>();
 
   constructor(
     readonly db: Db,
@@ -47,6 +68,7 @@ export class ChainStore {
       .orderBy('seq')
       .execute();
     if (rows.length === 0) return undefined;
+    principalLoads.value += 1;
     return PrincipalState.verify(
       this.b,
       rows.map((r) => r.link),
@@ -63,9 +85,9 @@ export class ChainStore {
     if (head === undefined) return undefined;
     const cached = this.#principals.get(id);
     if (cached && cached.seq === head) return cached;
-    const st = await this.#loadPrincipal(id, this.db);
-    if (st) this.#principals.set(id, st);
-    return st;
+    return this.#principalLoads.run(`${id} ${head}`, async () =>
+      keepNewer(this.#principals, id, await this.#loadPrincipal(id, this.db)),
+    );
   }
 
   /** A fresh, uncached principal state for a write transaction. */
@@ -109,6 +131,7 @@ export class ChainStore {
       .execute();
     if (rows.length === 0) return undefined;
     const links = rows.map((r) => r.link);
+    teamLoads.value += 1;
     const resolve = await this.resolver(await this.mentioned(links), fresh ? db : undefined);
     return TeamState.verify(this.b, links, resolve, fromBase64url(id));
   }
@@ -123,9 +146,9 @@ export class ChainStore {
     if (head === undefined || head === null) return undefined;
     const cached = this.#teams.get(id);
     if (cached && cached.seq === head) return cached;
-    const st = await this.#loadTeam(id, this.db, false);
-    if (st) this.#teams.set(id, st);
-    return st;
+    return this.#teamLoads.run(`${id} ${head}`, async () =>
+      keepNewer(this.#teams, id, await this.#loadTeam(id, this.db, false)),
+    );
   }
 
   /** A fresh, uncached team state for a write transaction. */
