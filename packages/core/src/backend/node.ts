@@ -4,7 +4,7 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHash,
+  hash,
   createHmac,
   createPrivateKey,
   createPublicKey,
@@ -92,7 +92,8 @@ function gcmSeal(
 export const nodeBackend: CryptoBackend = {
   name: 'node',
   randomBytes: (n) => u8(randomBytes(n)),
-  sha256: async (data) => u8(createHash('sha256').update(data).digest()),
+  // The one-shot form: about half the cost of createHash() for the short inputs hashed here.
+  sha256: async (data) => u8(hash('sha256', data, 'buffer')),
   hmacSha256: async (key, data) => u8(createHmac('sha256', key).update(data).digest()),
   async aesGcmSeal(key, nonce, aad, plaintext) {
     const [body, tag] = gcmSeal(key, nonce, aad, plaintext);

@@ -3,7 +3,7 @@
  * belongs to a family: presenting a spent refresh token revokes the whole family (it was
  * stolen or replayed). Tokens are 32 random bytes; only their SHA-256 is stored.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { fail } from '../errors.js';
@@ -12,7 +12,7 @@ export const ACCESS_TTL_MS = 15 * 60 * 1000;
 export const REFRESH_TTL_MS = 30 * 24 * 3600 * 1000;
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return hash('sha256', token, 'base64url');
 }
 
 export interface TokenPair {
