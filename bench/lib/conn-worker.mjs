@@ -11,6 +11,8 @@ import net from 'node:net';
 import { now, quantile } from './stats.mjs';
 
 const conns = [];
+/** Where every SSE socket reads (see openOne). */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 /** Receive times: one row of `armed.count` slots per connection, NaN until received. */
 let armed = { from: 0, count: 0, times: new Float64Array(0), rows: 0 };
 
@@ -57,8 +59,18 @@ function onPlain(c, chunk) {
 
 function openOne(port, host, mode, token) {
   return new Promise((resolve, reject) => {
-    const sock = net.connect(port, host);
-    const c = { sock, index: conns.length, rest: '', ready: false, answered: 0 };
+    const c = { index: conns.length, rest: '', ready: false, answered: 0 };
+    // SSE sockets read into one shared buffer (onSse copies each chunk into a string before
+    // it returns): no Buffer per read and no stream 'data' events.
+    const sock =
+      mode === 'sse'
+        ? net.connect({
+            port,
+            host,
+            onread: { buffer: READ_BUFFER, callback: (n, b) => onSse(c, b.subarray(0, n)) },
+          })
+        : net.connect(port, host);
+    c.sock = sock;
     c.fail = (e) => {
       sock.destroy();
       c.onReady = undefined;
@@ -70,7 +82,7 @@ function openOne(port, host, mode, token) {
       resolve(c);
     };
     sock.on('error', (e) => c.fail(e));
-    sock.on('data', mode === 'sse' ? (d) => onSse(c, d) : (d) => onPlain(c, d));
+    if (mode !== 'sse') sock.on('data', (d) => onPlain(c, d));
     sock.once('connect', () => {
       sock.setNoDelay(true);
       c.request =
