@@ -54,10 +54,9 @@ for (const kind of await dialects()) {
       server = await spawnServer(storage, ARGS);
       const url = server.url;
       const writers = [reconnect(alice, url), reconnect(bob, url)];
-      const byAuthor = (ws: Write[]) => [
-        ...ws.slice(0, BURST / 2).map((w) => ({ w, c: writers[0] as TestClient })),
-        ...ws.slice(BURST / 2).map((w) => ({ w, c: writers[1] as TestClient })),
-      ];
+      // seal() puts alice's writes first, then bob's.
+      const byAuthor = (ws: Write[]) =>
+        ws.map((w, i) => ({ w, c: writers[i < BURST / 2 ? 0 : 1] as TestClient }));
       assert.deepEqual(await chainLoads(url), { principal: 0, team: 0 });
       /** PUTs every write at once, each by its author; all must be stored. */
       const run = async (ws: Write[]) => {

@@ -4,11 +4,11 @@
 import {
   createCipheriv,
   createDecipheriv,
-  hash,
   createHmac,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
+  hash,
   type KeyObject,
   randomBytes,
   sign,
@@ -92,7 +92,7 @@ function gcmSeal(
 export const nodeBackend: CryptoBackend = {
   name: 'node',
   randomBytes: (n) => u8(randomBytes(n)),
-  // The one-shot form: about half the cost of createHash() for the short inputs hashed here.
+  // The one-shot form: about half the cost of createHash() for short inputs.
   sha256: async (data) => u8(hash('sha256', data, 'buffer')),
   hmacSha256: async (key, data) => u8(createHmac('sha256', key).update(data).digest()),
   async aesGcmSeal(key, nonce, aad, plaintext) {

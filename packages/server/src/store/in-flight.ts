@@ -15,9 +15,4 @@ export class InFlight<V> {
     this.#pending.set(key, p);
     return p;
   }
-
-  /** Loads running now (tests). */
-  get size(): number {
-    return this.#pending.size;
-  }
 }
